@@ -1,0 +1,40 @@
+/* Public API of libocispec: parse, validate, serialize and free the OCI
+ * documents declared in oci_types.h. Standalone: depends only on yajl.
+ *
+ * Errors are returned as a malloc'd message in *errmsg that names the JSON
+ * path and the problem, e.g.
+ *   `linux.namespaces[2].type: unknown namespace "foo"`. */
+#ifndef OCI_H
+#define OCI_H
+
+#include "oci_types.h"
+
+/* Parse config.json text. Structural errors (wrong JSON types) fail here;
+ * unknown fields are ignored. Returns 0 or -1 with *errmsg set. */
+int oci_spec_parse (const char *json, size_t len, oci_spec **out, char **errmsg);
+/* Semantic validation of the parts a Linux runtime acts on (namespace types,
+ * capability names, rlimit types, mount destinations absolute, device types,
+ * id mappings, seccomp actions/ops/arches, cgroup path has no "..", …). */
+int oci_spec_validate (const oci_spec *spec, char **errmsg);
+/* Serialize to JSON; pretty = indented. Returns malloc'd NUL-terminated text. */
+char *oci_spec_to_json (const oci_spec *spec, bool pretty);
+void oci_spec_free (oci_spec *spec);
+
+int oci_state_parse (const char *json, size_t len, oci_state **out, char **errmsg);
+char *oci_state_to_json (const oci_state *state, bool pretty);
+void oci_state_free (oci_state *state);
+
+int oci_features_parse (const char *json, size_t len, oci_features **out, char **errmsg);
+char *oci_features_to_json (const oci_features *features, bool pretty);
+void oci_features_free (oci_features *features);
+
+/* Lookup helpers shared by validation and the runtime. */
+const char *oci_map_get (const oci_map *m, const char *key);
+/* Capability name ("CAP_SYS_ADMIN") to number, -1 if unknown. */
+int oci_capability_from_name (const char *name);
+const char *oci_capability_name (int cap); /* NULL if unknown */
+int oci_capability_last (void);            /* highest capability number known to the table */
+/* RLIMIT_* name to resource number, -1 if unknown. */
+int oci_rlimit_from_name (const char *name);
+
+#endif

@@ -1,0 +1,45 @@
+/* One cgroup interface over the cgroupfs v1, v2 (unified) and hybrid
+ * layouts. The runtime creates the cgroup before releasing the container
+ * init, places the init in it, applies linux.resources, and removes it on
+ * delete. Resource fields this driver cannot apply on the host's layout fail
+ * with a clear error instead of being ignored. */
+#ifndef SKIFF_CGROUP_H
+#define SKIFF_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci.h"
+
+typedef enum {
+  SKIFF_CGROUP_V1,      /* only v1 controllers */
+  SKIFF_CGROUP_HYBRID,  /* v1 controllers + a cgroup2 mount at /sys/fs/cgroup/unified */
+  SKIFF_CGROUP_V2,      /* unified hierarchy at /sys/fs/cgroup */
+} skiff_cgroup_layout;
+
+/* Detect the host's layout (statfs on /sys/fs/cgroup and .../unified). */
+int skiff_cgroup_detect_layout (skiff_cgroup_layout *out, skiff_error **err);
+
+/* The cgroup path for a container, relative to each hierarchy's root:
+ * linux.cgroupsPath if set (absolute, or relative to the caller's cgroup as
+ * runc does), else "/skiff/<id>". Paths containing ".." are refused.
+ * With systemd_cgroup the "slice:prefix:name" form is required and, without
+ * systemd support on this host, an error is returned (never a silent fallback). */
+int skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgroup,
+                           char **out, skiff_error **err);
+
+/* Create the cgroup (every v1 controller hierarchy, and/or the v2 dir),
+ * apply resources, and move pid in. On error nothing created is left behind. */
+int skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources,
+                        skiff_error **err);
+
+/* Pids in the cgroup (recursively), from cgroup.procs. */
+int skiff_cgroup_pids (const char *path, pid_t **out, size_t *n, skiff_error **err);
+/* Send signo to every process in the cgroup (kill --all, delete --force). */
+int skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err);
+/* Remove the cgroup directories in all hierarchies (retrying while the last
+ * processes exit). A missing cgroup is not an error. */
+int skiff_cgroup_destroy (const char *path, skiff_error **err);
+
+#endif

@@ -1,0 +1,10 @@
+# Process setup: credentials, capabilities, rlimits, cwd, exec, terminal, seccomp.
+src_libskiff_libskiff_a_SOURCES += \
+	src/libskiff/linux/process.h \
+	src/libskiff/linux/process.c \
+	src/libskiff/linux/caps.c \
+	src/libskiff/linux/sysctl.c \
+	src/libskiff/linux/terminal.h \
+	src/libskiff/linux/terminal.c \
+	src/libskiff/linux/seccomp.h \
+	src/libskiff/linux/seccomp.c

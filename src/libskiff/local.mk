@@ -1,0 +1,28 @@
+# libskiff: the runtime core (lifecycle, state store, container init).
+noinst_LIBRARIES += src/libskiff/libskiff.a
+src_libskiff_libskiff_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
+	$(SYSTEMD_CFLAGS) $(SELINUX_CFLAGS) $(APPARMOR_CFLAGS)
+src_libskiff_libskiff_a_SOURCES = \
+	src/libskiff/skiff.h \
+	src/libskiff/error.h \
+	src/libskiff/error.c \
+	src/libskiff/util.h \
+	src/libskiff/util.c \
+	src/libskiff/state.h \
+	src/libskiff/state.c \
+	src/libskiff/container.h \
+	src/libskiff/container.c \
+	src/libskiff/run.c \
+	src/libskiff/init.h \
+	src/libskiff/init.c \
+	src/libskiff/sync.h \
+	src/libskiff/sync.c \
+	src/libskiff/signals.c \
+	src/libskiff/features.c
+
+SKIFF_LIBS = src/libskiff/libskiff.a libocispec/libocispec.a \
+	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS) $(SELINUX_LIBS) $(APPARMOR_LIBS)
+
+include src/libskiff/linux/rootfs.mk
+include src/libskiff/linux/process.mk
+include src/libskiff/cgroup/local.mk

@@ -1,0 +1,1 @@
+# Integration tests (pytest, as root) run by `make check-integration`.
