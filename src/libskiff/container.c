@@ -1,1 +1,273 @@
-/* placeholder: being written */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "util.h"
+
+#define FIFO_FILE "exec.fifo"
+
+int
+skiff_validate_id (const char *id, skiff_error **err)
+{
+  size_t n = id ? strlen (id) : 0;
+  if (n == 0)
+    return skiff_error_set (err, 0, "invalid container id: empty");
+  if (n > 1024)
+    return skiff_error_set (err, 0, "invalid container id: longer than 1024 bytes");
+  for (size_t i = 0; i < n; i++)
+    {
+      char c = id[i];
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '_' || c == '+' || c == '-' || (c == '.' && i > 0);
+      if (!ok)
+        return skiff_error_set (err, 0, "invalid container id `%s`: must match [A-Za-z0-9_+-][A-Za-z0-9_+.-]*", id);
+    }
+  return 0;
+}
+
+static const char *
+state_root (const skiff_context *ctx)
+{
+  return ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
+}
+
+/* Open the state root and the container; maps "no state root" to "does not exist". */
+static int
+open_record (const skiff_context *ctx, const char *id, bool exclusive, int *rootfd,
+             skiff_record **rec, skiff_error **err)
+{
+  if (skiff_validate_id (id, err) < 0)
+    return -1;
+  if (skiff_state_root_open (state_root (ctx), false, rootfd, NULL) < 0)
+    return skiff_error_set (err, 0, "container `%s` does not exist", id);
+  if (skiff_record_open (*rootfd, id, exclusive, rec, err) < 0)
+    {
+      close (*rootfd);
+      *rootfd = -1;
+      return -1;
+    }
+  return 0;
+}
+
+/* Refresh the status field of a loaded record from the live process. */
+static void
+refresh_state (skiff_record *rec)
+{
+  const char *status = skiff_record_status (rec);
+  if (rec->state == NULL)
+    return;
+  free (rec->state->status);
+  rec->state->status = xstrdup (status);
+  if (strcmp (status, "stopped") == 0)
+    rec->state->pid.value = 0;
+}
+
+int
+skiff_container_state (const skiff_context *ctx, const char *id, oci_state **out, skiff_error **err)
+{
+  cleanup_close int rootfd = -1;
+  skiff_record *rec = NULL;
+  if (open_record (ctx, id, false, &rootfd, &rec, err) < 0)
+    return -1;
+  if (rec->state == NULL)
+    {
+      skiff_record_free (rec);
+      return skiff_error_set (err, 0, "container `%s` is being created, or its creation failed", id);
+    }
+  refresh_state (rec);
+  *out = take_ptr (&rec->state);
+  skiff_record_free (rec);
+  return 0;
+}
+
+int
+skiff_container_start (const skiff_context *ctx, const char *id, skiff_error **err)
+{
+  cleanup_close int rootfd = -1;
+  skiff_record *rec = NULL;
+  if (open_record (ctx, id, true, &rootfd, &rec, err) < 0)
+    return -1;
+  const char *status = skiff_record_status (rec);
+  if (strcmp (status, "created") != 0)
+    {
+      skiff_error_set (err, 0, "cannot start container `%s`: it is %s, not created", id, status);
+      skiff_record_free (rec);
+      return -1;
+    }
+  /* The init holds the fifo open for reading; O_NONBLOCK turns "nobody
+   * there" into ENXIO instead of blocking forever. */
+  int fd = openat (rec->dirfd, FIFO_FILE, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  int r = -1;
+  if (fd < 0)
+    skiff_error_set (err, errno == ENXIO ? 0 : errno, "start container `%s`: %s", id,
+                     errno == ENXIO ? "its init has exited" : "open exec fifo");
+  else if (write_all (fd, "0", 1) < 0)
+    skiff_error_set (err, errno, "start container `%s`: write exec fifo", id);
+  else
+    r = 0;
+  if (fd >= 0)
+    close (fd);
+  if (r == 0)
+    unlinkat (rec->dirfd, FIFO_FILE, 0);
+  skiff_record_free (rec);
+  return r;
+}
+
+static int
+signal_init (const skiff_record *rec, int signo, skiff_error **err)
+{
+  /* A pidfd pins the process: after checking its start time through the
+   * pidfd's pid, a recycled pid can no longer receive our signal. */
+  int pidfd = (int) syscall (SYS_pidfd_open, rec->init_pid, 0);
+  if (pidfd < 0 && errno != ENOSYS)
+    return skiff_error_set (err, 0, "container `%s` is not running", rec->id);
+  if (!skiff_record_init_alive (rec))
+    {
+      if (pidfd >= 0)
+        close (pidfd);
+      return skiff_error_set (err, 0, "container `%s` is not running", rec->id);
+    }
+  int r = pidfd >= 0 ? (int) syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0)
+                     : kill (rec->init_pid, signo);
+  int e = errno;
+  if (pidfd >= 0)
+    close (pidfd);
+  if (r < 0)
+    return skiff_error_set (err, e, "kill container `%s`", rec->id);
+  return 0;
+}
+
+int
+skiff_container_kill (const skiff_context *ctx, const char *id, int signo, bool all, skiff_error **err)
+{
+  cleanup_close int rootfd = -1;
+  skiff_record *rec = NULL;
+  if (open_record (ctx, id, false, &rootfd, &rec, err) < 0)
+    return -1;
+  int r;
+  if (rec->state == NULL)
+    r = skiff_error_set (err, 0, "container `%s` is not running", id);
+  else if (all && rec->cgroup_path)
+    {
+      r = signal_init (rec, signo, err);
+      if (skiff_cgroup_kill_all (rec->cgroup_path, signo, r < 0 ? NULL : err) < 0)
+        r = -1;
+    }
+  else
+    r = signal_init (rec, signo, err);
+  skiff_record_free (rec);
+  return r;
+}
+
+/* Wait (bounded) until the init is gone after SIGKILL. It is not our child,
+ * so poll its start time instead of waitpid. */
+static void
+wait_init_gone (const skiff_record *rec)
+{
+  for (int i = 0; i < 2000 && skiff_record_init_alive (rec); i++)
+    usleep (1000);
+}
+
+int
+skiff_destroy_record (int rootfd, skiff_record *rec, skiff_error **err)
+{
+  if (rec->init_pid > 0 && skiff_record_init_alive (rec))
+    {
+      signal_init (rec, SIGKILL, NULL);
+      wait_init_gone (rec);
+    }
+  if (rec->cgroup_path)
+    {
+      skiff_cgroup_kill_all (rec->cgroup_path, SIGKILL, NULL);
+      if (skiff_cgroup_destroy (rec->cgroup_path, err) < 0)
+        return -1;
+    }
+  return skiff_record_remove (rootfd, rec, err);
+}
+
+int
+skiff_container_delete (const skiff_context *ctx, const char *id, bool force, skiff_error **err)
+{
+  cleanup_close int rootfd = -1;
+  skiff_record *rec = NULL;
+  if (open_record (ctx, id, true, &rootfd, &rec, err) < 0)
+    return -1;
+  const char *status = skiff_record_status (rec);
+  bool may = force || strcmp (status, "stopped") == 0 || strcmp (status, "created") == 0;
+  int r;
+  if (!may)
+    r = skiff_error_set (err, 0, "cannot delete container `%s` that is not stopped: %s", id, status);
+  else if (strcmp (status, "creating") == 0 && !force)
+    r = skiff_error_set (err, 0, "container `%s` is being created", id);
+  else
+    r = skiff_destroy_record (rootfd, rec, err);
+  skiff_record_free (rec);
+  return r;
+}
+
+static int
+compare_states (const void *a, const void *b)
+{
+  const oci_state *x = *(oci_state *const *) a, *y = *(oci_state *const *) b;
+  return strcmp (x->id, y->id);
+}
+
+int
+skiff_container_list (const skiff_context *ctx, oci_state ***out, size_t *n, skiff_error **err)
+{
+  *out = NULL;
+  *n = 0;
+  int rootfd;
+  if (skiff_state_root_open (state_root (ctx), false, &rootfd, NULL) < 0)
+    return 0; /* no state root yet: no containers */
+  int dupfd = dup (rootfd);
+  DIR *d = dupfd >= 0 ? fdopendir (dupfd) : NULL;
+  if (d == NULL)
+    {
+      close (rootfd);
+      return skiff_error_set (err, errno, "list `%s`", state_root (ctx));
+    }
+  size_t cap = 0;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.' || skiff_validate_id (de->d_name, NULL) < 0)
+        continue;
+      skiff_record *rec = NULL;
+      if (skiff_record_open (rootfd, de->d_name, false, &rec, NULL) < 0)
+        continue; /* deleted meanwhile, or corrupt: list shows the rest */
+      if (rec->state != NULL)
+        {
+          refresh_state (rec);
+          if (*n == cap)
+            *out = xrealloc (*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
+          (*out)[(*n)++] = take_ptr (&rec->state);
+        }
+      skiff_record_free (rec);
+    }
+  closedir (d);
+  close (rootfd);
+  if (*n > 1)
+    qsort (*out, *n, sizeof **out, compare_states);
+  return 0;
+}
+
+void
+skiff_state_list_free (oci_state **list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    oci_state_free (list[i]);
+  free (list);
+}

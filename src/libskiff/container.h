@@ -1,1 +1,17 @@
-/* placeholder: being written */
+/* Internal pieces shared by container.c (create/start/...) and run.c. */
+#ifndef SKIFF_CONTAINER_H
+#define SKIFF_CONTAINER_H
+
+#include <sys/types.h>
+
+#include "skiff.h"
+#include "state.h"
+
+/* Create a container; *init_pid gets the pid of the container init, which is
+ * our child (run waits for it). */
+int skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *opts, pid_t *init_pid,
+                           skiff_error **err);
+/* Stop whatever is left of the container and remove its cgroup and state. */
+int skiff_destroy_record (int rootfd, skiff_record *rec, skiff_error **err);
+
+#endif

@@ -1,1 +1,262 @@
-/* placeholder: being written */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linux/process.h"
+#include "linux/rootfs.h"
+#include "linux/seccomp.h"
+#include "linux/terminal.h"
+#include "sync.h"
+#include "util.h"
+
+static __attribute__ ((noreturn)) void
+init_fail (const skiff_init_args *a, skiff_error *err)
+{
+  skiff_sync_send_error (a->sync_fd, err);
+  _exit (1);
+}
+
+/* Signal mask and ignored dispositions survive execve: start the payload
+ * with a clean slate whatever the runtime had blocked or ignored. */
+static void
+reset_signals (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+}
+
+static bool
+has_ns (const skiff_init_args *a, int flag)
+{
+  return ((a->ns->new_flags | a->ns->join_flags) & flag) != 0;
+}
+
+/* Namespaces first: user (so the rest are owned by it), then the others. */
+static int
+enter_namespaces (const skiff_init_args *a, skiff_error **err)
+{
+  skiff_sync_msg msg;
+  /* The runtime writes our id maps and puts us in the cgroup, then says GO. */
+  if (skiff_sync_recv (a->sync_fd, &msg, err) < 0)
+    return -1;
+  if (msg.type != SKIFF_SYNC_GO)
+    return skiff_error_set (err, EPROTO, "unexpected message %u from runtime", msg.type);
+  if (skiff_ns_join (a->ns, CLONE_NEWUSER, err) < 0)
+    return -1;
+  if (has_ns (a, CLONE_NEWUSER))
+    {
+      /* Become root of the user namespace: the creds we were cloned with may
+       * be unmapped there. */
+      if (setresgid (0, 0, 0) < 0)
+        return skiff_error_set (err, errno, "setresgid 0 in the user namespace");
+      if (setresuid (0, 0, 0) < 0)
+        return skiff_error_set (err, errno, "setresuid 0 in the user namespace");
+    }
+  if (skiff_ns_join (a->ns, ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME), err) < 0)
+    return -1;
+  /* cgroup: unshared only now, so the namespace root is the container's cgroup. */
+  if (a->unshare_flags && unshare (a->unshare_flags) < 0)
+    return skiff_error_set (err, errno, "unshare namespaces 0x%x", (unsigned) a->unshare_flags);
+  return 0;
+}
+
+static int
+set_names (const skiff_init_args *a, skiff_error **err)
+{
+  const oci_spec *s = a->spec;
+  if ((s->hostname && *s->hostname) || (s->domainname && *s->domainname))
+    if (!has_ns (a, CLONE_NEWUTS))
+      return skiff_error_set (err, 0, "setting the hostname or domainname needs a uts namespace");
+  if (s->hostname && *s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
+    return skiff_error_set (err, errno, "sethostname `%s`", s->hostname);
+  if (s->domainname && *s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
+    return skiff_error_set (err, errno, "setdomainname `%s`", s->domainname);
+  return 0;
+}
+
+static int
+build_rootfs (const skiff_init_args *a, skiff_error **err)
+{
+  skiff_rootfs_opts ro = {
+    .rootfs = a->rootfs,
+    .bundle = a->bundle,
+    .no_pivot = a->opts->no_pivot,
+    .userns = has_ns (a, CLONE_NEWUSER),
+    .new_cgroupns = (a->ns->new_flags & CLONE_NEWCGROUP) != 0,
+  };
+  if (skiff_rootfs_setup (a->spec, &ro, err) < 0)
+    return -1;
+  if (a->console_fd >= 0)
+    {
+      const oci_process *p = a->spec->process;
+      int slave = skiff_terminal_setup (a->console_fd, p->console_size, err);
+      if (slave < 0)
+        return -1;
+      int r = skiff_terminal_attach_stdio (slave, err);
+      close (slave);
+      if (r < 0)
+        return -1;
+    }
+  else
+    setsid ();
+  if (a->spec->linux_ && skiff_sysctl_apply (&a->spec->linux_->sysctl, err) < 0)
+    return -1;
+  return skiff_rootfs_finalize (a->spec, &ro, err);
+}
+
+/* HOME from the container's /etc/passwd for uid, else "/" (what runc does
+ * when the config does not set HOME). */
+static char *
+home_for_uid (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+  while (f && fgets (line, sizeof line, f))
+    {
+      char *fields[7] = { 0 };
+      char *save = NULL, *p = line;
+      int n = 0;
+      /* strsep keeps empty fields, which passwd lines have. */
+      while (n < 7 && (fields[n] = strsep (&p, ":\n")) != NULL)
+        n++;
+      (void) save;
+      long v;
+      if (n >= 6 && parse_long (fields[2], 0, INT32_MAX, &v) == 0 && (uid_t) v == uid && *fields[5])
+        return xstrdup (fields[5]);
+    }
+  return xstrdup ("/");
+}
+
+static char **
+build_env (const skiff_init_args *a)
+{
+  const oci_process *p = a->spec->process;
+  size_t n = p->n_env;
+  char **env = xzalloc ((n + 4) * sizeof *env);
+  bool have_home = false;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      env[k++] = xstrdup (p->env[i]);
+      if (strncmp (p->env[i], "HOME=", 5) == 0)
+        have_home = true;
+    }
+  if (!have_home)
+    {
+      cleanup_free char *home = home_for_uid (p->user ? (uid_t) p->user->uid.value : 0);
+      env[k++] = xasprintf ("HOME=%s", home);
+    }
+  if (a->listen_fds > 0)
+    {
+      env[k++] = xasprintf ("LISTEN_FDS=%d", a->listen_fds);
+      env[k++] = xstrdup ("LISTEN_PID=1");
+    }
+  return env;
+}
+
+/* Everything that must happen while we are still privileged. */
+static int
+prepare_process (const skiff_init_args *a, bool nnp, skiff_error **err)
+{
+  const oci_process *p = a->spec->process;
+  if (!a->opts->no_new_keyring && skiff_session_keyring_join (a->id, err) < 0)
+    return -1;
+  if (skiff_rlimits_apply (p, err) < 0 || skiff_oom_score_adj_apply (p, err) < 0)
+    return -1;
+  if (a->spec->linux_ && skiff_personality_apply (a->spec->linux_->personality, err) < 0)
+    return -1;
+  skiff_umask_apply (p);
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before
+   * the credentials drop it (SECURITY.md). With NNP it goes last. */
+  if (!nnp && a->spec->linux_ && skiff_seccomp_load (a->spec->linux_->seccomp, err) < 0)
+    return -1;
+  if (skiff_credentials_apply (p, err) < 0)
+    return -1;
+  return skiff_cwd_apply (p, err);
+}
+
+/* Only the preserved fds and 0-2 reach the payload. */
+static int
+pass_fds (const skiff_init_args *a, skiff_error **err)
+{
+  for (int fd = 3; fd < 3 + a->n_extra_fds; fd++)
+    {
+      if (fd == a->sync_fd || fd == a->fifo_fd || fd == a->console_fd)
+        continue;
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0 && fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+        return skiff_error_set (err, errno, "preserve fd %d", fd);
+    }
+  int keep[3] = { a->sync_fd, a->fifo_fd };
+  /* Close everything else now that setup no longer needs it; the two fds we
+   * still use are close-on-exec. */
+  int r = close_fds_from (3 + a->n_extra_fds, keep, 2);
+  if (r < 0)
+    return skiff_error_set (err, -r, "close inherited fds");
+  return 0;
+}
+
+static void
+wait_for_start (const skiff_init_args *a)
+{
+  char c;
+  ssize_t r;
+  do
+    r = read (a->fifo_fd, &c, 1);
+  while (r < 0 && errno == EINTR);
+  if (r != 1)
+    _exit (1);
+  close (a->fifo_fd);
+}
+
+void
+skiff_init_run (const skiff_init_args *a)
+{
+  skiff_error *err = NULL;
+  const oci_process *p = a->spec->process;
+  bool nnp = p->no_new_privileges.set && p->no_new_privileges.value;
+
+  reset_signals ();
+  /* Die with the runtime while setting up; nobody would clean up after us. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* Not dumpable: processes of the container cannot ptrace us or open our
+   * /proc files while we still hold host resources. */
+  prctl (PR_SET_DUMPABLE, 0);
+
+  if (enter_namespaces (a, &err) < 0 || set_names (a, &err) < 0 || build_rootfs (a, &err) < 0)
+    init_fail (a, err);
+  char **env = build_env (a);
+  cleanup_free char *path = NULL;
+  if (prepare_process (a, nnp, &err) < 0 || skiff_exec_path_find (p, &path, &err) < 0
+      || pass_fds (a, &err) < 0)
+    init_fail (a, err);
+
+  prctl (PR_SET_PDEATHSIG, 0);
+  if (skiff_sync_send (a->sync_fd, SKIFF_SYNC_READY, 0, NULL, &err) < 0)
+    _exit (1);
+  close (a->sync_fd);
+
+  wait_for_start (a);
+  if (nnp && (skiff_no_new_privs_apply (p, &err) < 0
+              || (a->spec->linux_ && skiff_seccomp_load (a->spec->linux_->seccomp, &err) < 0)))
+    {
+      fprintf (stderr, "skiff: %s\n", err->msg);
+      _exit (1);
+    }
+  execve (path, p->args, env);
+  fprintf (stderr, "skiff: exec `%s`: %s\n", path, strerror (errno));
+  _exit (127);
+}

@@ -12,7 +12,10 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/state.c \
 	src/libskiff/container.h \
 	src/libskiff/container.c \
+	src/libskiff/create.c \
 	src/libskiff/run.c \
+	src/libskiff/linux/namespaces.h \
+	src/libskiff/linux/namespaces.c \
 	src/libskiff/init.h \
 	src/libskiff/init.c \
 	src/libskiff/sync.h \

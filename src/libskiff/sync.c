@@ -1,1 +1,75 @@
-/* placeholder: being written */
+#include "sync.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+/* Wire format: u32 type, i32 errno, then the payload bytes (no NUL). */
+struct wire_header
+{
+  uint32_t type;
+  int32_t errnum;
+};
+
+int
+skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_error **err)
+{
+  size_t plen = payload ? strlen (payload) : 0;
+  if (plen > SKIFF_SYNC_MAX_PAYLOAD)
+    plen = SKIFF_SYNC_MAX_PAYLOAD;
+  char buf[sizeof (struct wire_header) + SKIFF_SYNC_MAX_PAYLOAD];
+  struct wire_header h = { type, errnum };
+  memcpy (buf, &h, sizeof h);
+  if (plen)
+    memcpy (buf + sizeof h, payload, plen);
+  ssize_t w;
+  do
+    w = send (fd, buf, sizeof h + plen, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  if (w < 0)
+    return skiff_error_set (err, errno, "send to container init");
+  return 0;
+}
+
+int
+skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error **err)
+{
+  struct wire_header h;
+  if (len < sizeof h)
+    return skiff_error_set (err, EPROTO, "short message from container init (%zu bytes)", len);
+  if (len > sizeof h + SKIFF_SYNC_MAX_PAYLOAD)
+    return skiff_error_set (err, EPROTO, "oversized message from container init");
+  memcpy (&h, buf, sizeof h);
+  if (h.type < SKIFF_SYNC_GO || h.type > SKIFF_SYNC_ERROR)
+    return skiff_error_set (err, EPROTO, "unknown message type %u from container init", h.type);
+  msg->type = h.type;
+  msg->errnum = h.errnum;
+  size_t plen = len - sizeof h;
+  memcpy (msg->payload, (const char *) buf + sizeof h, plen);
+  msg->payload[plen] = '\0';
+  return 0;
+}
+
+int
+skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err)
+{
+  /* One byte more than the largest valid message so oversize is detectable. */
+  char buf[sizeof (struct wire_header) + SKIFF_SYNC_MAX_PAYLOAD + 1];
+  ssize_t r;
+  do
+    r = recv (fd, buf, sizeof buf, MSG_TRUNC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return skiff_error_set (err, errno, "receive from container init");
+  if (r == 0)
+    return skiff_error_set (err, 0, "container init exited during setup");
+  return skiff_sync_decode (buf, (size_t) r, msg, err);
+}
+
+void
+skiff_sync_send_error (int fd, const skiff_error *e)
+{
+  skiff_sync_send (fd, SKIFF_SYNC_ERROR, e ? e->errnum : 0, e ? e->msg : "unknown error", NULL);
+}

@@ -1,1 +1,34 @@
-/* placeholder: being written */
+/* Messages between the runtime (parent) and the container init (child) over a
+ * SOCK_SEQPACKET socketpair: one datagram per message, so a short or
+ * oversized read is a protocol error, never a partial message. */
+#ifndef SKIFF_SYNC_H
+#define SKIFF_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum skiff_sync_type {
+  SKIFF_SYNC_GO = 1,    /* parent -> child: id maps written, cgroup joined: continue */
+  SKIFF_SYNC_READY = 2, /* child -> parent: setup done, waiting for start */
+  SKIFF_SYNC_ERROR = 3, /* child -> parent: setup failed; payload is the message */
+};
+
+#define SKIFF_SYNC_MAX_PAYLOAD 4000
+
+typedef struct skiff_sync_msg {
+  uint32_t type;
+  int32_t errnum;
+  char payload[SKIFF_SYNC_MAX_PAYLOAD + 1]; /* NUL-terminated */
+} skiff_sync_msg;
+
+int skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_error **err);
+/* Receive one message. EOF (peer gone) is an error "container init exited". */
+int skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err);
+/* Decode a raw datagram (exposed for the unit test and fuzzer). */
+int skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error **err);
+/* Child side: report err to the parent (best effort). */
+void skiff_sync_send_error (int fd, const skiff_error *err);
+
+#endif

@@ -1,0 +1,334 @@
+/* skiff create: everything the runtime does on the host side. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "init.h"
+#include "linux/namespaces.h"
+#include "linux/terminal.h"
+#include "sync.h"
+#include "util.h"
+
+#define FIFO_FILE "exec.fifo"
+
+/* Everything create acquires, released in one place on every path. */
+typedef struct create_job {
+  oci_spec *spec;
+  char *bundle;
+  char *rootfs;
+  int rootfd;
+  skiff_record *rec;
+  skiff_ns_plan ns;
+  int fifo_fd;
+  int console_fd;
+  int sock[2];
+  pid_t pid;
+  bool cgroup_entered;
+} create_job;
+
+static void
+job_release (create_job *j)
+{
+  skiff_ns_plan_close (&j->ns);
+  if (j->fifo_fd >= 0)
+    close (j->fifo_fd);
+  if (j->console_fd >= 0)
+    close (j->console_fd);
+  for (int i = 0; i < 2; i++)
+    if (j->sock[i] >= 0)
+      close (j->sock[i]);
+  skiff_record_free (j->rec);
+  if (j->rootfd >= 0)
+    close (j->rootfd);
+  oci_spec_free (j->spec);
+  free (j->bundle);
+  free (j->rootfs);
+}
+
+/* Undo a failed create: no process, cgroup or state directory survives. */
+static void
+job_abort (create_job *j)
+{
+  if (j->pid > 0)
+    {
+      kill (j->pid, SIGKILL);
+      while (waitpid (j->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (j->cgroup_entered && j->rec->cgroup_path)
+    skiff_cgroup_destroy (j->rec->cgroup_path, NULL);
+  if (j->rec)
+    skiff_record_remove (j->rootfd, j->rec, NULL);
+}
+
+static int
+load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
+{
+  char resolved[PATH_MAX];
+  const char *b = o->bundle && *o->bundle ? o->bundle : ".";
+  if (realpath (b, resolved) == NULL)
+    return skiff_error_set (err, errno, "bundle `%s`", b);
+  j->bundle = xstrdup (resolved);
+  cleanup_free char *cfg = o->config_path ? xstrdup (o->config_path)
+                                          : xasprintf ("%s/config.json", j->bundle);
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at (AT_FDCWD, cfg, &text, &len, err) < 0)
+    return -1;
+  cleanup_free char *msg = NULL;
+  if (oci_spec_parse (text, len, &j->spec, &msg) < 0 || oci_spec_validate (j->spec, &msg) < 0)
+    return skiff_error_set (err, 0, "%s: %s", cfg, msg ? msg : "invalid");
+  if (j->spec->process == NULL)
+    return skiff_error_set (err, 0, "%s: process: required to create a container", cfg);
+  if (j->spec->process->terminal.value && o->console_socket == NULL)
+    return skiff_error_set (err, 0, "process.terminal needs --console-socket");
+  const char *root = j->spec->root->path;
+  cleanup_free char *abs = root[0] == '/' ? xstrdup (root) : xasprintf ("%s/%s", j->bundle, root);
+  if (realpath (abs, resolved) == NULL)
+    return skiff_error_set (err, errno, "rootfs `%s`", abs);
+  j->rootfs = xstrdup (resolved);
+  return 0;
+}
+
+/* fork()-like clone with namespace flags: clone3 when the kernel has it. */
+static pid_t
+clone_init (int flags)
+{
+  struct clone_args ca = { .flags = (unsigned) flags, .exit_signal = SIGCHLD };
+  pid_t pid = (pid_t) syscall (SYS_clone3, &ca, sizeof ca);
+  if (pid < 0 && errno == ENOSYS)
+    pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  return pid;
+}
+
+/* Namespaces that only affect children (pid, time) are set up in the runtime
+ * right before clone; the rest by the clone flags or by the init itself. */
+static int
+plan_clone (create_job *j, int *clone_flags, int *unshare_flags, skiff_error **err)
+{
+  const oci_linux *lx = j->spec->linux_;
+  int want = j->ns.new_flags;
+  if (!(want & CLONE_NEWNS) && !(j->ns.join_flags & CLONE_NEWNS))
+    return skiff_error_set (err, 0, "linux.namespaces: a mount namespace is required");
+  if (want & CLONE_NEWTIME && skiff_ns_prepare_time (lx, err) < 0)
+    return -1;
+  if (lx && lx->n_time_offsets && !(want & CLONE_NEWTIME))
+    return skiff_error_set (err, 0, "linux.timeOffsets: needs a new time namespace");
+  if (skiff_ns_join (&j->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
+    return -1;
+  want &= ~CLONE_NEWTIME;
+  /* The cgroup namespace must be created after the init joined its cgroup. */
+  *unshare_flags = want & CLONE_NEWCGROUP;
+  want &= ~CLONE_NEWCGROUP;
+  if (j->ns.join_flags & CLONE_NEWUSER)
+    {
+      /* Namespaces created after setns(user) are owned by that user namespace. */
+      *unshare_flags |= want & ~CLONE_NEWPID;
+      want &= CLONE_NEWPID;
+    }
+  *clone_flags = want;
+  return 0;
+}
+
+/* Socket activation as sd_listen_fds(3): only fds meant for this process. */
+static int
+listen_fds (void)
+{
+  const char *lf = getenv ("LISTEN_FDS"), *lp = getenv ("LISTEN_PID");
+  long v;
+  if (lf && lp && parse_long (lp, 1, INT_MAX, &v) == 0 && v == getpid ()
+      && parse_long (lf, 0, 1024, &v) == 0)
+    return (int) v;
+  return 0;
+}
+
+static int
+spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
+{
+  int clone_flags = 0, unshare_flags = 0;
+  if (plan_clone (j, &clone_flags, &unshare_flags, err) < 0)
+    return -1;
+  int listen = listen_fds ();
+  skiff_init_args a = {
+    .id = o->id, .spec = j->spec, .opts = o, .bundle = j->bundle, .rootfs = j->rootfs,
+    .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
+    .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
+  };
+  pid_t pid = clone_init (clone_flags);
+  if (pid < 0)
+    return skiff_error_set (err, errno, "clone container init (flags 0x%x)", (unsigned) clone_flags);
+  if (pid == 0)
+    {
+      close (j->sock[0]);
+      skiff_init_run (&a);
+    }
+  j->pid = pid;
+  close (j->sock[1]);
+  j->sock[1] = -1;
+  return 0;
+}
+
+/* Host-side work between clone and GO: id maps, cgroup. */
+static int
+configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
+                skiff_error **err)
+{
+  const oci_linux *lx = j->spec->linux_;
+  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
+    return -1;
+  if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
+    return -1;
+  j->rec->init_pid = j->pid;
+  j->rec->init_start = skiff_proc_starttime (j->pid, NULL);
+  /* Record pid and cgroup before entering it, so a runtime killed from here on
+   * leaves enough behind for delete --force to clean up. */
+  if (skiff_record_save (j->rec, err) < 0)
+    return -1;
+  j->cgroup_entered = true;
+  if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, lx ? lx->resources : NULL, err) < 0)
+    return -1;
+  return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err);
+}
+
+static int
+wait_ready (create_job *j, skiff_error **err)
+{
+  skiff_sync_msg msg;
+  if (skiff_sync_recv (j->sock[0], &msg, err) < 0)
+    return -1;
+  if (msg.type == SKIFF_SYNC_ERROR)
+    return skiff_error_set (err, 0, "%s", msg.payload);
+  if (msg.type != SKIFF_SYNC_READY)
+    return skiff_error_set (err, EPROTO, "unexpected message %u from container init", msg.type);
+  return 0;
+}
+
+static char *
+owner_name (void)
+{
+  uid_t uid = geteuid ();
+  /* runc leaves owner empty for root. */
+  if (uid == 0)
+    return xstrdup ("");
+  struct passwd *pw = getpwuid (uid);
+  return pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) uid);
+}
+
+static int
+record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
+{
+  oci_state *s = xzalloc (sizeof *s);
+  s->oci_version = xstrdup (j->spec->oci_version);
+  s->id = xstrdup (o->id);
+  s->status = xstrdup ("created");
+  s->pid.value = j->pid;
+  s->pid.set = true;
+  s->bundle = xstrdup (j->bundle);
+  s->rootfs = xstrdup (j->rootfs);
+  s->created = skiff_now_rfc3339 ();
+  s->owner = owner_name ();
+  const oci_map *an = &j->spec->annotations;
+  if (an->len)
+    {
+      s->annotations.len = an->len;
+      s->annotations.keys = xzalloc (an->len * sizeof (char *));
+      s->annotations.values = xzalloc (an->len * sizeof (char *));
+      for (size_t i = 0; i < an->len; i++)
+        {
+          s->annotations.keys[i] = xstrdup (an->keys[i]);
+          s->annotations.values[i] = xstrdup (an->values[i]);
+        }
+    }
+  j->rec->state = s;
+  if (skiff_record_save (j->rec, err) < 0)
+    return -1;
+  if (o->pid_file)
+    {
+      char pid[32];
+      int n = snprintf (pid, sizeof pid, "%d", (int) j->pid);
+      cleanup_free char *abs = NULL;
+      const char *slash = strrchr (o->pid_file, '/');
+      cleanup_free char *dir = slash ? xstrndup (o->pid_file, (size_t) (slash - o->pid_file) + 1) : xstrdup (".");
+      cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        return skiff_error_set (err, errno, "pid file directory `%s`", dir);
+      if (write_file_atomic (dfd, slash ? slash + 1 : o->pid_file, pid, (size_t) n, 0644, err) < 0)
+        return skiff_error_wrap (err, "write pid file");
+    }
+  return 0;
+}
+
+static int
+prepare_host_side (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
+                   skiff_error **err)
+{
+  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
+  if (skiff_state_root_open (root, true, &j->rootfd, err) < 0)
+    return -1;
+  if (skiff_record_create (j->rootfd, o->id, &j->rec, err) < 0)
+    return -1;
+  if (mkfifoat (j->rec->dirfd, FIFO_FILE, 0600) < 0)
+    return skiff_error_set (err, errno, "create exec fifo");
+  /* O_RDWR never blocks on a fifo (Linux): the init keeps it and blocks in read(). */
+  j->fifo_fd = openat (j->rec->dirfd, FIFO_FILE, O_RDWR | O_CLOEXEC);
+  if (j->fifo_fd < 0)
+    return skiff_error_set (err, errno, "open exec fifo");
+  if (j->spec->process->terminal.value
+      && (j->console_fd = skiff_console_socket_connect (o->console_socket, err)) < 0)
+    return -1;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+    return skiff_error_set (err, errno, "socketpair");
+  return skiff_ns_plan_build (j->spec->linux_, &j->ns, err);
+}
+
+int
+skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid_t *init_pid,
+                       skiff_error **err)
+{
+  create_job j = { .rootfd = -1, .fifo_fd = -1, .console_fd = -1, .sock = { -1, -1 } };
+  if (skiff_validate_id (o->id, err) < 0)
+    return -1;
+  if (o->preserve_fds < 0)
+    return skiff_error_set (err, 0, "--preserve-fds: must not be negative");
+  int r = load_spec (&j, o, err);
+  if (r == 0)
+    {
+      /* Host fds opened without O_CLOEXEC must never reach the container. */
+      mark_cloexec_from (3 + listen_fds () + o->preserve_fds);
+      r = prepare_host_side (&j, ctx, o, err);
+      if (r == 0)
+        r = spawn_init (&j, o, err);
+      if (r == 0)
+        r = configure_init (&j, ctx, o, err);
+      if (r == 0)
+        r = wait_ready (&j, err);
+      if (r == 0)
+        r = record_created (&j, o, err);
+      if (r < 0 && j.rec)
+        job_abort (&j);
+    }
+  if (r == 0 && init_pid)
+    *init_pid = j.pid;
+  job_release (&j);
+  return r;
+}
+
+int
+skiff_container_create (const skiff_context *ctx, const skiff_create_opts *opts, skiff_error **err)
+{
+  return skiff_create_internal (ctx, opts, NULL, err);
+}
