@@ -1,1 +1,210 @@
-/* placeholder: being written */
+/* The public cgroup interface: choose the driver for the host's layout and
+ * dispatch. See cgroup.h. */
+#include "cgroup/cgroup.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup/convert.h"
+#include "cgroup/internal.h"
+#include "util.h"
+
+int
+skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgroup, char **out,
+                       skiff_error **err)
+{
+  if (systemd_cgroup)
+    {
+      if (access ("/run/systemd/system", F_OK) < 0)
+        return skiff_error_set (err, ENOTSUP, "systemd cgroup driver: not supported on this host (no systemd)");
+      return skiff_error_set (err, ENOTSUP, "systemd cgroup driver: not implemented yet");
+    }
+  const char *cp = linux_ ? linux_->cgroups_path : NULL;
+  char *path;
+  if (cp == NULL || *cp == '\0')
+    {
+      if (id == NULL || *id == '\0' || strchr (id, '/') != NULL)
+        return skiff_error_set (err, EINVAL, "invalid container id for a cgroup path: `%s`", id ? id : "");
+      path = xasprintf ("/skiff/%s", id);
+    }
+  else if (cp[0] == '/')
+    path = xstrdup (cp);
+  else
+    /* runc resolves a relative cgroupsPath against its own cgroup; we use the
+     * hierarchy root instead so the result does not depend on where the
+     * caller (a shell, a shim) happens to run. */
+    path = xasprintf ("/%s", cp);
+  if (!skiff_cg_path_is_safe (path))
+    {
+      skiff_error_set (err, EINVAL, "cgroupsPath `%s`: `..` is not allowed", path);
+      free (path);
+      return -1;
+    }
+  *out = path;
+  return 0;
+}
+
+static int
+check_path (const char *path, skiff_error **err)
+{
+  if (path == NULL || path[0] != '/' || strcmp (path, "/") == 0 || !skiff_cg_path_is_safe (path))
+    return skiff_error_set (err, EINVAL, "invalid cgroup path `%s`", path ? path : "(null)");
+  return 0;
+}
+
+int
+skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  cg_created c = { 0 };
+  int r;
+  if (h.layout == SKIFF_CGROUP_V2)
+    {
+      cleanup_free char *dir = cg_join (h.unified, path);
+      r = cg_v2_prepare (h.unified, path, &c, err);
+      /* Limits first, so the process never runs unconstrained in the cgroup. */
+      if (r == 0)
+        r = cg_v2_apply (dir, resources, false, err);
+      if (r == 0)
+        r = cg_write_pid (dir, pid, err);
+    }
+  else
+    r = cg_v1_enter (&h, path, pid, resources, &c, err);
+  if (r < 0)
+    {
+      cg_created_undo (&c);
+      return skiff_error_wrap (err, "cgroup `%s`", path);
+    }
+  cg_created_free (&c);
+  return 0;
+}
+
+int
+skiff_cgroup_update (const char *path, const oci_resources *resources, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  if (h.layout == SKIFF_CGROUP_V2)
+    {
+      cleanup_free char *dir = cg_join (h.unified, path);
+      return cg_v2_apply (dir, resources, true, err);
+    }
+  if (cg_v1_apply (&h, path, resources, true, err) < 0)
+    return -1;
+  return h.unified ? cg_hybrid_apply (&h, path, resources, err) : 0;
+}
+
+/* The directory whose cgroup.procs lists the container's processes: on v1
+ * the pids hierarchy (every task is in one), else memory, freezer, any. */
+static char *
+procs_dir (const cg_host *h, const char *path)
+{
+  if (h->layout == SKIFF_CGROUP_V2)
+    return cg_join (h->unified, path);
+  static const char *const pref[] = { "pids", "memory", "freezer", "cpu" };
+  for (size_t i = 0; i < sizeof pref / sizeof pref[0]; i++)
+    {
+      const cg_hier *hi = cg_host_find (h, pref[i]);
+      if (hi)
+        return cg_join (hi->mount, path);
+    }
+  return cg_join (h->v1[0].mount, path);
+}
+
+int
+skiff_cgroup_pids (const char *path, pid_t **out, size_t *n, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  cleanup_free char *dir = procs_dir (&h, path);
+  cleanup_free pid_t *pids = NULL;
+  size_t count = 0;
+  if (cg_read_pids_tree (dir, &pids, &count, err) < 0)
+    return -1;
+  *out = take_ptr (&pids);
+  *n = count;
+  return 0;
+}
+
+static int
+signal_pids (const char *path, int signo, skiff_error **err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  if (skiff_cgroup_pids (path, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (kill (pids[i], signo) < 0 && errno != ESRCH)
+      return skiff_error_set (err, errno, "kill %d", (int) pids[i]);
+  return 0;
+}
+
+/* A process may fork between reading cgroup.procs and the kill. For
+ * SIGKILL, v2's cgroup.kill (5.14+) kills the whole subtree atomically;
+ * on v1 the cgroup is frozen around the kill so nothing can fork, and the
+ * SIGKILLs take effect on thaw. */
+int
+skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  if (signo != SIGKILL)
+    return signal_pids (path, signo, err);
+  if (h.layout == SKIFF_CGROUP_V2)
+    {
+      cleanup_free char *dir = cg_join (h.unified, path);
+      if (cg_has (dir, "cgroup.kill"))
+        return cg_write (dir, "cgroup.kill", "1", err);
+      return signal_pids (path, signo, err);
+    }
+  bool frozen = cg_v1_freeze (&h, path, true, NULL) == 0;
+  int r = signal_pids (path, signo, err);
+  if (frozen && cg_v1_freeze (&h, path, false, r < 0 ? NULL : err) < 0)
+    return -1;
+  return r;
+}
+
+int
+skiff_cgroup_destroy (const char *path, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  /* Parents (e.g. /skiff) are left: other containers may share them. */
+  int ret = 0;
+  for (size_t i = 0; i < h.n_v1; i++)
+    {
+      cleanup_free char *dir = cg_join (h.v1[i].mount, path);
+      if (cg_rmdir_tree (dir, err) < 0)
+        ret = -1;
+    }
+  if (h.unified)
+    {
+      cleanup_free char *dir = cg_join (h.unified, path);
+      if (cg_rmdir_tree (dir, err) < 0)
+        ret = -1;
+    }
+  return ret;
+}
+
+int
+skiff_cgroup_freeze (const char *path, bool frozen, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  if (h.layout == SKIFF_CGROUP_V2)
+    {
+      cleanup_free char *dir = cg_join (h.unified, path);
+      return cg_v2_freeze (dir, frozen, err);
+    }
+  return cg_v1_freeze (&h, path, frozen, err);
+}

@@ -22,17 +22,22 @@ typedef enum {
 int skiff_cgroup_detect_layout (skiff_cgroup_layout *out, skiff_error **err);
 
 /* The cgroup path for a container, relative to each hierarchy's root:
- * linux.cgroupsPath if set (absolute, or relative to the caller's cgroup as
- * runc does), else "/skiff/<id>". Paths containing ".." are refused.
- * With systemd_cgroup the "slice:prefix:name" form is required and, without
- * systemd support on this host, an error is returned (never a silent fallback). */
+ * linux.cgroupsPath if set (absolute as is; relative is taken under the
+ * hierarchy root, unlike runc which uses its own cgroup), else "/skiff/<id>".
+ * Paths containing ".." are refused. The systemd driver is not implemented:
+ * systemd_cgroup returns an error (never a silent fallback). */
 int skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgroup,
                            char **out, skiff_error **err);
 
-/* Create the cgroup (every v1 controller hierarchy, and/or the v2 dir),
- * apply resources, and move pid in. On error nothing created is left behind. */
+/* Create the cgroup (every v1 hierarchy incl. named ones, and/or the v2
+ * dir), apply resources (NULL: none, but v1 still gets the default device
+ * policy), then move pid in. On error nothing created is left behind.
+ * path must be absolute and not "/". */
 int skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources,
                         skiff_error **err);
+/* Apply resources to an existing cgroup (`skiff update`). Only the fields set
+ * are written; memory.checkBeforeUpdate is honoured. */
+int skiff_cgroup_update (const char *path, const oci_resources *resources, skiff_error **err);
 
 /* Pids in the cgroup (recursively), from cgroup.procs. */
 int skiff_cgroup_pids (const char *path, pid_t **out, size_t *n, skiff_error **err);
@@ -41,5 +46,8 @@ int skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err);
 /* Remove the cgroup directories in all hierarchies (retrying while the last
  * processes exit). A missing cgroup is not an error. */
 int skiff_cgroup_destroy (const char *path, skiff_error **err);
+/* Freeze (pause) or thaw (resume) every process in the cgroup and wait until
+ * the kernel reports the new state (v1 freezer.state, v2 cgroup.events). */
+int skiff_cgroup_freeze (const char *path, bool frozen, skiff_error **err);
 
 #endif

@@ -2,6 +2,13 @@
 src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/cgroup/cgroup.h \
 	src/libskiff/cgroup/cgroup.c \
+	src/libskiff/cgroup/internal.h \
+	src/libskiff/cgroup/host.c \
+	src/libskiff/cgroup/fs.c \
 	src/libskiff/cgroup/v1.c \
 	src/libskiff/cgroup/v2.c \
-	src/libskiff/cgroup/resources.c
+	src/libskiff/cgroup/resources.c \
+	src/libskiff/cgroup/resources-v2.c \
+	src/libskiff/cgroup/devices-v2.c \
+	src/libskiff/cgroup/convert.h \
+	src/libskiff/cgroup/convert.c

@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+"""Benchmark skiff against crun and runc on the same bundle, in the same run.
+
+Run as root through `make bench` (bench/run-bench.sh), which enters a private
+mount namespace with /sys/fs/cgroup/unified unmounted so that crun, which
+refuses this host's hybrid cgroup layout, can run: all three runtimes run in
+that same namespace so the comparison is fair (see BENCH.md).
+
+Output: a markdown table on stdout and bench/results/latest.{md,json}.
+Nothing here asserts a time: it measures and reports.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOTFS_SCRIPT = os.path.join(HERE, "..", "tests", "rootfs", "make-busybox-rootfs.sh")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, capture_output=True, text=True, **kw)
+
+
+def make_bundle(workdir, skiff):
+    bundle = os.path.join(workdir, "bundle")
+    os.makedirs(bundle)
+    sh([ROOTFS_SCRIPT, os.path.join(bundle, "rootfs")])
+    # The same default config for every runtime: runc's `spec` (all namespaces
+    # incl. network, default mounts), with /bin/true as payload.
+    sh(["runc", "spec"], cwd=bundle)
+    path = os.path.join(bundle, "config.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg["process"]["terminal"] = False
+    cfg["process"]["args"] = ["/bin/true"]
+    cfg["root"]["readonly"] = True
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=2)
+    return bundle
+
+
+def hyperfine(name, cmd, runs, prepare=None, cleanup=None, warmup=5):
+    out = os.path.join(tempfile.gettempdir(), "hf-%d.json" % os.getpid())
+    args = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
+            "--export-json", out]
+    if prepare:
+        args += ["--prepare", prepare]
+    if cleanup:
+        args += ["--cleanup", cleanup]
+    args.append(cmd)
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"case": name, "error": (r.stderr or r.stdout).strip().splitlines()[-1:]}
+    with open(out) as f:
+        res = json.load(f)["results"][0]
+    os.unlink(out)
+    return {"case": name, "mean_ms": res["mean"] * 1e3, "stddev_ms": res["stddev"] * 1e3,
+            "median_ms": res["median"] * 1e3, "runs": len(res["times"])}
+
+
+def max_rss_kib(cmd):
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    return int(r.stderr.strip().splitlines()[-1])
+
+
+def with_memory_limit(bundle, limit):
+    path = os.path.join(bundle, "config.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    res = cfg["linux"].setdefault("resources", {})
+    if limit is None:
+        res.pop("memory", None)
+    else:
+        res["memory"] = {"limit": limit}
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=2)
+
+
+def min_memory_kib(rt, bundle):
+    """Smallest memory.limit (KiB, bisected on 4 KiB steps) at which `run` succeeds."""
+    lo, hi = 64, 64 * 1024  # KiB
+    def ok(kib):
+        with_memory_limit(bundle, kib * 1024)
+        r = subprocess.run(rt.cmd("run", "-b", bundle, "minmem"), capture_output=True)
+        subprocess.run(rt.cmd("delete", "-f", "minmem"), capture_output=True)
+        return r.returncode == 0
+    try:
+        if not ok(hi):
+            return None
+        while hi - lo > 4:
+            mid = (lo + hi) // 2
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+    finally:
+        with_memory_limit(bundle, None)
+
+
+class Runtime:
+    def __init__(self, name, path, root):
+        self.name, self.path, self.root = name, path, root
+
+    def cmd(self, *args):
+        return [self.path, "--root", self.root] + list(args)
+
+    def line(self, *args):
+        return " ".join(self.cmd(*args))
+
+
+def binary_facts(path):
+    tmp = tempfile.mktemp()
+    shutil.copy(path, tmp)
+    subprocess.run(["strip", tmp], capture_output=True)
+    size = os.path.getsize(tmp) // 1024
+    os.unlink(tmp)
+    libs = [l for l in sh(["ldd", path]).stdout.splitlines() if "=>" in l or "ld-linux" in l]
+    return size, len(libs)
+
+
+def bench_runtime(rt, bundle, runs):
+    b = bundle
+    res = {"runtime": rt.name}
+    res["lifecycle"] = hyperfine("run", rt.line("run", "-b", b, "lc"), runs,
+                                 cleanup=rt.line("delete", "-f", "lc"))
+    res["create"] = hyperfine("create", rt.line("create", "-b", b, "sp"), runs,
+                              cleanup=rt.line("delete", "-f", "sp"))
+    res["start"] = hyperfine("start", rt.line("start", "sp"), runs,
+                             prepare=rt.line("create", "-b", b, "sp"),
+                             cleanup=rt.line("delete", "-f", "sp"))
+    res["delete"] = hyperfine("delete", rt.line("delete", "-f", "sp"), runs,
+                              prepare=rt.line("create", "-b", b, "sp"))
+    res["parallel"] = parallel_rate(rt, b)
+    res["max_rss_kib"] = max_rss_kib(rt.cmd("run", "-b", b, "rss"))
+    subprocess.run(rt.cmd("delete", "-f", "rss"), capture_output=True)
+    res["min_memory_kib"] = min_memory_kib(rt, b)
+    res["size_kib"], res["libs"] = binary_facts(rt.path)
+    return res
+
+
+def parallel_rate(rt, bundle, n=100, workers=2):
+    script = "seq %d | xargs -P %d -I{} %s" % (n, workers, rt.line("run", "-b", bundle, "par{}"))
+    t0 = time.monotonic()
+    r = subprocess.run(script, shell=True, capture_output=True)
+    dt = time.monotonic() - t0
+    return {"containers_per_s": n / dt if r.returncode == 0 else None, "seconds": dt}
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "fail"
+    if isinstance(x, dict):
+        if "error" in x:
+            return "fail"
+        return "%.2f ± %.2f" % (x["mean_ms"], x["stddev_ms"])
+    if isinstance(x, float):
+        return "%.1f%s" % (x, unit)
+    return "%s%s" % (x, unit)
+
+
+def ratio(a, b):
+    try:
+        return "%.2f" % (a["mean_ms"] / b["mean_ms"])
+    except (KeyError, TypeError, ZeroDivisionError):
+        return "-"
+
+
+def table(results, floor):
+    by = {r["runtime"]: r for r in results}
+    crun = by.get("crun")
+    rows = ["| case | " + " | ".join(by) + " | skiff/crun |", "|---" * (len(by) + 2) + "|"]
+    for case in ("lifecycle", "create", "start", "delete"):
+        cells = [fmt(by[n][case]) for n in by]
+        rows.append("| %s (ms) | %s | %s |" % (case, " | ".join(cells),
+                                               ratio(by["skiff"][case], crun[case]) if crun else "-"))
+    rows.append("| parallel (containers/s) | %s | - |" % " | ".join(
+        fmt(by[n]["parallel"]["containers_per_s"]) for n in by))
+    for key, label in (("max_rss_kib", "max RSS (KiB)"), ("min_memory_kib", "min memory limit (KiB)"),
+                       ("size_kib", "stripped size (KiB)"), ("libs", "shared libs loaded")):
+        rows.append("| %s | %s | - |" % (label, " | ".join(fmt(by[n][key]) for n in by)))
+    rows.append("| exec (ms) | %s | - |" % " | ".join(
+        "n/a (skiff has no exec yet)" if n == "skiff" else "-" for n in by))
+    rows.append("")
+    rows.append("floor (`unshare -m -u -i -n -p -f chroot rootfs /bin/true`): %s ms; skiff run / floor = %s"
+                % (fmt(floor), ratio(by["skiff"]["lifecycle"], floor)))
+    return "\n".join(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skiff", required=True)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="skiff-bench-")
+    try:
+        bundle = make_bundle(work, a.skiff)
+        runtimes = [Runtime("skiff", os.path.abspath(a.skiff), os.path.join(work, "skiff-root")),
+                    Runtime("crun", shutil.which("crun"), os.path.join(work, "crun-root")),
+                    Runtime("runc", shutil.which("runc"), os.path.join(work, "runc-root"))]
+        results = []
+        for rt in runtimes:
+            if rt.path is None:
+                continue
+            print("benchmarking %s ..." % rt.name, file=sys.stderr)
+            results.append(bench_runtime(rt, bundle, a.runs))
+        floor = hyperfine("floor", "unshare -m -u -i -n -p -f chroot %s/rootfs /bin/true" % bundle, a.runs)
+        md = table(results, floor)
+        os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "latest.json"), "w") as f:
+            json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                       "results": results, "floor": floor}, f, indent=2)
+        with open(os.path.join(a.out, "latest.md"), "w") as f:
+            f.write(md + "\n")
+        print(md)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
