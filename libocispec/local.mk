@@ -6,6 +6,7 @@ libocispec_libocispec_a_SOURCES = \
 	libocispec/oci_types.h \
 	libocispec/oci_json.h \
 	libocispec/oci_json.c \
+	libocispec/oci_json_gen.c \
 	libocispec/oci_spec.c \
 	libocispec/oci_state.c \
 	libocispec/oci_features.c \

@@ -63,7 +63,7 @@ typedef struct { char *initial; char *final; } oci_cpu_affinity;
 typedef struct {
   oci_bool terminal;
   oci_console_size *console_size;
-  oci_user *user;             /* required on Linux by the spec; parser creates an empty one if absent */
+  oci_user *user;             /* required on Linux by the spec; NULL when absent = uid 0, gid 0 */
   char **args; size_t n_args;
   char *command_line;         /* Windows only, kept for round trips */
   char **env; size_t n_env;
@@ -293,6 +293,7 @@ typedef struct {
   oci_features_enabled *selinux;
   oci_features_enabled *intel_rdt;
   oci_features_mount_ext *mount_extensions;
+  oci_features_enabled *net_devices;  /* JSON "netDevices" (added after 1.2.0) */
 } oci_features_linux;
 typedef struct {
   char *oci_version_min;
