@@ -40,4 +40,12 @@ int skiff_exec_path_find (const oci_process *process, char **out, skiff_error **
 /* prctl(PR_SET_NO_NEW_PRIVS) if process.noNewPrivileges. */
 int skiff_no_new_privs_apply (const oci_process *process, skiff_error **err);
 
+/* Join a new session keyring "_ses.<id>" so containers do not share the
+ * runtime's keyring. Kernels without keyrings (ENOSYS) are tolerated. */
+int skiff_session_keyring_join (const char *id, skiff_error **err);
+
+/* Write data to a procfs file (O_NOFOLLOW, refused unless the fd is on
+ * procfs): used for sysctls and oom_score_adj inside the container. */
+int skiff_procfs_write (const char *path, const char *data, skiff_error **err);
+
 #endif

@@ -3,6 +3,7 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/process.h \
 	src/libskiff/linux/process.c \
 	src/libskiff/linux/caps.c \
+	src/libskiff/linux/keyring.c \
 	src/libskiff/linux/sysctl.c \
 	src/libskiff/linux/terminal.h \
 	src/libskiff/linux/terminal.c \

@@ -1,1 +1,209 @@
-/* placeholder: being written */
+/* linux.seccomp with libseccomp, following runc's interpretation of the
+ * spec where it is silent (unknown syscalls skipped, repeated argument
+ * indexes turned into separate rules). */
+#include "seccomp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "util.h"
+
+#define MAX_SYSCALL_ARGS 6
+
+static void
+cleanup_filterp (scmp_filter_ctx *ctx)
+{
+  if (*ctx)
+    seccomp_release (*ctx);
+}
+#define cleanup_filter __attribute__ ((cleanup (cleanup_filterp)))
+
+/* ERRNO and TRACE carry a 16-bit return value; EPERM when none is given. */
+static int
+ret_code (const oci_uint *errno_ret, uint32_t *out, skiff_error **err)
+{
+  uint64_t v = errno_ret && errno_ret->set ? errno_ret->value : EPERM;
+  if (v > 0xffff)
+    return skiff_error_set (err, EINVAL, "seccomp errnoRet %llu is out of range", (unsigned long long) v);
+  *out = (uint32_t) v;
+  return 0;
+}
+
+static int
+parse_action (const char *name, const oci_uint *errno_ret, uint32_t *out, skiff_error **err)
+{
+  static const struct { const char *name; uint32_t act; } simple[] = {
+    { "SCMP_ACT_KILL", SCMP_ACT_KILL },   { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
+    { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS }, { "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
+    { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW }, { "SCMP_ACT_LOG", SCMP_ACT_LOG },
+  };
+  uint32_t code = 0;
+  if (name == NULL)
+    return skiff_error_set (err, EINVAL, "seccomp: missing action");
+  for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
+    if (strcmp (name, simple[i].name) == 0)
+      {
+        *out = simple[i].act;
+        return 0;
+      }
+  if (strcmp (name, "SCMP_ACT_ERRNO") == 0 || strcmp (name, "SCMP_ACT_TRACE") == 0)
+    {
+      if (ret_code (errno_ret, &code, err) < 0)
+        return -1;
+      *out = name[9] == 'E' ? SCMP_ACT_ERRNO (code) : SCMP_ACT_TRACE (code);
+      return 0;
+    }
+  if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
+    return skiff_error_set (err, ENOTSUP, "seccomp action SCMP_ACT_NOTIFY is not supported yet");
+  return skiff_error_set (err, EINVAL, "unknown seccomp action `%s`", name);
+}
+
+static int
+parse_op (const char *name, enum scmp_compare *out, skiff_error **err)
+{
+  static const struct { const char *name; enum scmp_compare op; } ops[] = {
+    { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+    { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+    { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+    { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+  };
+  for (size_t i = 0; name && i < sizeof ops / sizeof ops[0]; i++)
+    if (strcmp (name, ops[i].name) == 0)
+      {
+        *out = ops[i].op;
+        return 0;
+      }
+  return skiff_error_set (err, EINVAL, "unknown seccomp operator `%s`", name ? name : "");
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64". */
+static int
+add_arch (scmp_filter_ctx ctx, const char *name, skiff_error **err)
+{
+  const char *s = strncmp (name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
+  char lower[32];
+  size_t n = strlen (s);
+  if (n >= sizeof lower)
+    return skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", name);
+  for (size_t i = 0; i <= n; i++)
+    lower[i] = (char) tolower ((unsigned char) s[i]);
+  uint32_t arch = seccomp_arch_resolve_name (lower);
+  if (arch == 0)
+    return skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", name);
+  int r = seccomp_arch_add (ctx, arch);
+  if (r < 0 && r != -EEXIST) /* the native arch is already in */
+    return skiff_error_set (err, -r, "seccomp: add architecture `%s`", name);
+  return 0;
+}
+
+static int
+set_flag (scmp_filter_ctx ctx, const char *flag, skiff_error **err)
+{
+  enum scmp_filter_attr attr;
+  if (strcmp (flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
+    attr = SCMP_FLTATR_CTL_LOG;
+  else if (strcmp (flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+    attr = SCMP_FLTATR_CTL_SSB;
+  else if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+    attr = SCMP_FLTATR_CTL_TSYNC;
+  else
+    return skiff_error_set (err, ENOTSUP, "seccomp flag `%s` is not supported", flag);
+  int r = seccomp_attr_set (ctx, attr, 1);
+  if (r < 0)
+    return skiff_error_set (err, -r, "seccomp: set flag `%s`", flag);
+  return 0;
+}
+
+static int
+build_conditions (const oci_syscall *sc, struct scmp_arg_cmp *conds, bool *repeated, skiff_error **err)
+{
+  unsigned count[MAX_SYSCALL_ARGS] = { 0 };
+  *repeated = false;
+  if (sc->n_args > MAX_SYSCALL_ARGS * 8)
+    return skiff_error_set (err, E2BIG, "seccomp: too many argument conditions (%zu)", sc->n_args);
+  for (size_t i = 0; i < sc->n_args; i++)
+    {
+      const oci_seccomp_arg *a = &sc->args[i];
+      enum scmp_compare op = _SCMP_CMP_MIN;
+      if (a->index.value >= MAX_SYSCALL_ARGS)
+        return skiff_error_set (err, EINVAL, "seccomp: argument index %llu out of range",
+                                (unsigned long long) a->index.value);
+      if (parse_op (a->op, &op, err) < 0)
+        return -1;
+      /* MASKED_EQ: datum_a is the mask, datum_b the value to compare. */
+      conds[i] = (struct scmp_arg_cmp){ .arg = (unsigned) a->index.value, .op = op,
+                                        .datum_a = a->value.value, .datum_b = a->value_two.value };
+      if (++count[a->index.value] > 1)
+        *repeated = true;
+    }
+  return 0;
+}
+
+static int
+add_rule (scmp_filter_ctx ctx, const oci_syscall *sc, uint32_t def, skiff_error **err)
+{
+  uint32_t act;
+  struct scmp_arg_cmp conds[MAX_SYSCALL_ARGS * 8];
+  bool repeated;
+  if (parse_action (sc->action, &sc->errno_ret, &act, err) < 0
+      || build_conditions (sc, conds, &repeated, err) < 0)
+    return -1;
+  /* libseccomp refuses a rule equal to the default action; it is a no-op. */
+  if (act == def)
+    return 0;
+  for (size_t i = 0; i < sc->n_names; i++)
+    {
+      int nr = seccomp_syscall_resolve_name (sc->names[i]);
+      if (nr == __NR_SCMP_ERROR) /* unknown to this libseccomp/arch: skip, as runc */
+        continue;
+      int r = 0;
+      /* Conditions in one libseccomp rule are ANDed, and one rule cannot test
+       * the same argument twice: then every condition becomes its own rule
+       * (ORed), runc's interpretation. */
+      if (repeated)
+        for (size_t k = 0; k < sc->n_args && r == 0; k++)
+          r = seccomp_rule_add_array (ctx, act, nr, 1, &conds[k]);
+      else
+        r = seccomp_rule_add_array (ctx, act, nr, (unsigned) sc->n_args, conds);
+      if (r < 0)
+        return skiff_error_set (err, -r, "seccomp: add rule for `%s`", sc->names[i]);
+    }
+  return 0;
+}
+
+int
+skiff_seccomp_load (const oci_seccomp *seccomp, skiff_error **err)
+{
+  if (seccomp == NULL)
+    return 0;
+  if (seccomp->listener_path && *seccomp->listener_path)
+    return skiff_error_set (err, ENOTSUP, "seccomp listenerPath is not supported yet");
+  uint32_t def;
+  if (parse_action (seccomp->default_action, &seccomp->default_errno_ret, &def, err) < 0)
+    return skiff_error_wrap (err, "seccomp defaultAction");
+  cleanup_filter scmp_filter_ctx ctx = seccomp_init (def);
+  if (ctx == NULL)
+    return skiff_error_set (err, EINVAL, "seccomp_init");
+  /* no_new_privs is the runtime's decision (process.noNewPrivileges), not a
+   * side effect of loading the filter. */
+  int r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
+  if (r < 0)
+    return skiff_error_set (err, -r, "seccomp: clear the NNP attribute");
+  for (size_t i = 0; i < seccomp->n_architectures; i++)
+    if (add_arch (ctx, seccomp->architectures[i], err) < 0)
+      return -1;
+  for (size_t i = 0; i < seccomp->n_flags; i++)
+    if (set_flag (ctx, seccomp->flags[i], err) < 0)
+      return -1;
+  for (size_t i = 0; i < seccomp->n_syscalls; i++)
+    if (add_rule (ctx, &seccomp->syscalls[i], def, err) < 0)
+      return -1;
+  r = seccomp_load (ctx);
+  if (r < 0)
+    return skiff_error_set (err, -r, "seccomp: load the filter");
+  return 0;
+}
