@@ -254,7 +254,8 @@ record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
         }
     }
   j->rec->state = s;
-  if (skiff_record_save (j->rec, err) < 0)
+  /* exec, delete and hooks need the config later; the bundle may be gone by then. */
+  if (skiff_record_save_spec (j->rec, j->spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
     return -1;
   if (o->pid_file)
     {

@@ -15,6 +15,7 @@
 #define STATE_FILE "state.json"
 #define INIT_FILE "init"
 #define FIFO_FILE "exec.fifo"
+#define CONFIG_FILE "config.json"
 
 static int
 mkdir_p (const char *path, mode_t mode)
@@ -190,6 +191,29 @@ skiff_record_save (skiff_record *rec, skiff_error **err)
   if (json == NULL)
     return skiff_error_set (err, ENOMEM, "serialize state of `%s`", rec->id);
   return write_file_atomic (rec->dirfd, STATE_FILE, json, strlen (json), 0600, err);
+}
+
+int
+skiff_record_save_spec (skiff_record *rec, const oci_spec *spec, skiff_error **err)
+{
+  cleanup_free char *json = oci_spec_to_json (spec, false);
+  if (json == NULL)
+    return skiff_error_set (err, ENOMEM, "serialize config of `%s`", rec->id);
+  return write_file_atomic (rec->dirfd, CONFIG_FILE, json, strlen (json), 0600, err);
+}
+
+int
+skiff_record_load_spec (const skiff_record *rec, oci_spec **out, skiff_error **err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  if (read_file_at (rec->dirfd, CONFIG_FILE, &buf, &len, err) < 0)
+    return -1;
+  cleanup_free char *msg = NULL;
+  if (oci_spec_parse (buf, len, out, &msg) < 0)
+    return skiff_error_set (err, 0, "container `%s`: corrupt config.json: %s", rec->id,
+                            msg ? msg : "parse error");
+  return 0;
 }
 
 int

@@ -2,6 +2,7 @@
  *
  *   <root>/<id>/state.json   the runtime-spec state (runc's shape), atomic
  *   <root>/<id>/init         "<pid> <starttime>\n<cgroup path>\n", atomic
+ *   <root>/<id>/config.json  the container's config as parsed at create
  *   <root>/<id>/exec.fifo    exists while the container is "created"
  *
  * Creating the directory (mkdir) is what claims an id; every command that
@@ -36,6 +37,9 @@ int skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record 
                        skiff_error **err);
 /* Write init file then state.json, both atomically. */
 int skiff_record_save (skiff_record *rec, skiff_error **err);
+/* Store / load the container's config (config.json in the state dir). */
+int skiff_record_save_spec (skiff_record *rec, const oci_spec *spec, skiff_error **err);
+int skiff_record_load_spec (const skiff_record *rec, oci_spec **out, skiff_error **err);
 /* Remove every file and the directory itself (lock held until free). */
 int skiff_record_remove (int rootfd, skiff_record *rec, skiff_error **err);
 void skiff_record_free (skiff_record *rec);
