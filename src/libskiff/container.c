@@ -202,8 +202,21 @@ skiff_container_delete (const skiff_context *ctx, const char *id, bool force, sk
 {
   cleanup_close int rootfd = -1;
   skiff_record *rec = NULL;
-  if (open_record (ctx, id, true, &rootfd, &rec, err) < 0)
-    return -1;
+  skiff_error *open_err = NULL;
+  if (open_record (ctx, id, true, &rootfd, &rec, &open_err) < 0)
+    {
+      /* runc: deleting a container that does not exist with --force succeeds. */
+      if (force && skiff_validate_id (id, NULL) == 0 && strstr (open_err->msg, "does not exist"))
+        {
+          skiff_error_free (open_err);
+          return 0;
+        }
+      if (err)
+        *err = open_err;
+      else
+        skiff_error_free (open_err);
+      return -1;
+    }
   const char *status = skiff_record_status (rec);
   bool may = force || strcmp (status, "stopped") == 0 || strcmp (status, "created") == 0;
   int r;
@@ -215,6 +228,20 @@ skiff_container_delete (const skiff_context *ctx, const char *id, bool force, sk
     r = skiff_destroy_record (rootfd, rec, err);
   skiff_record_free (rec);
   return r;
+}
+
+/* list shows the owner's name (runc: the uid owning the state directory). */
+static void
+fill_owner (skiff_record *rec)
+{
+  struct stat st;
+  if (rec->state->owner && *rec->state->owner)
+    return;
+  if (fstat (rec->dirfd, &st) < 0)
+    return;
+  struct passwd *pw = getpwuid (st.st_uid);
+  free (rec->state->owner);
+  rec->state->owner = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) st.st_uid);
 }
 
 static int
@@ -251,6 +278,7 @@ skiff_container_list (const skiff_context *ctx, oci_state ***out, size_t *n, ski
       if (rec->state != NULL)
         {
           refresh_state (rec);
+          fill_owner (rec);
           if (*n == cap)
             *out = xrealloc (*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
           (*out)[(*n)++] = take_ptr (&rec->state);

@@ -104,6 +104,44 @@ load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
   return 0;
 }
 
+/* The namespace a sysctl key belongs to, 0 if it is not namespaced: writing
+ * such a key would change the host. */
+static int
+sysctl_namespace (const char *key)
+{
+  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                          "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                                          "kernel.shmmni", "kernel.shm_rmid_forced" };
+  for (size_t i = 0; i < sizeof ipc_keys / sizeof ipc_keys[0]; i++)
+    if (strcmp (key, ipc_keys[i]) == 0)
+      return CLONE_NEWIPC;
+  if (strncmp (key, "fs.mqueue.", 10) == 0)
+    return CLONE_NEWIPC;
+  if (strncmp (key, "net.", 4) == 0)
+    return CLONE_NEWNET;
+  if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    return CLONE_NEWUTS;
+  return 0;
+}
+
+static int
+check_sysctls (const create_job *j, skiff_error **err)
+{
+  const oci_linux *lx = j->spec->linux_;
+  int have = j->ns.new_flags | j->ns.join_flags;
+  for (size_t i = 0; lx && i < lx->sysctl.len; i++)
+    {
+      const char *key = lx->sysctl.keys[i];
+      int ns = sysctl_namespace (key);
+      if (ns == 0)
+        return skiff_error_set (err, 0, "linux.sysctl: `%s` is not namespaced: it would change the host", key);
+      if (!(have & ns))
+        return skiff_error_set (err, 0, "linux.sysctl: `%s` needs a %s namespace", key,
+                                skiff_ns_proc_name (ns));
+    }
+  return 0;
+}
+
 /* fork()-like clone with namespace flags: clone3 when the kernel has it. */
 static pid_t
 clone_init (int flags)
@@ -122,6 +160,8 @@ plan_clone (create_job *j, int *clone_flags, int *unshare_flags, skiff_error **e
 {
   const oci_linux *lx = j->spec->linux_;
   int want = j->ns.new_flags;
+  if (check_sysctls (j, err) < 0)
+    return -1;
   if (!(want & CLONE_NEWNS) && !(j->ns.join_flags & CLONE_NEWNS))
     return skiff_error_set (err, 0, "linux.namespaces: a mount namespace is required");
   if (want & CLONE_NEWTIME && skiff_ns_prepare_time (lx, err) < 0)

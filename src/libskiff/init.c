@@ -87,6 +87,28 @@ set_names (const skiff_init_args *a, skiff_error **err)
   return 0;
 }
 
+/* runc creates a missing process.cwd (as root, before root.readonly). "/" is
+ * the container root by now, so the walk cannot leave it. */
+static int
+create_cwd (const oci_process *p, skiff_error **err)
+{
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return 0;
+  cleanup_free char *path = xstrdup (p->cwd);
+  for (char *c = path + 1;; c++)
+    {
+      if (*c != '/' && *c != '\0')
+        continue;
+      char saved = *c;
+      *c = '\0';
+      if (mkdir (path, 0755) < 0 && errno != EEXIST)
+        return skiff_error_set (err, errno, "create cwd `%s`", path);
+      *c = saved;
+      if (saved == '\0')
+        return 0;
+    }
+}
+
 static int
 build_rootfs (const skiff_init_args *a, skiff_error **err)
 {
@@ -97,7 +119,7 @@ build_rootfs (const skiff_init_args *a, skiff_error **err)
     .userns = has_ns (a, CLONE_NEWUSER),
     .new_cgroupns = (a->ns->new_flags & CLONE_NEWCGROUP) != 0,
   };
-  if (skiff_rootfs_setup (a->spec, &ro, err) < 0)
+  if (skiff_rootfs_setup (a->spec, &ro, err) < 0 || create_cwd (a->spec->process, err) < 0)
     return -1;
   if (a->console_fd >= 0)
     {
@@ -145,7 +167,7 @@ build_env (const skiff_init_args *a)
 {
   const oci_process *p = a->spec->process;
   size_t n = p->n_env;
-  char **env = xzalloc ((n + 4) * sizeof *env);
+  char **env = xzalloc ((n + 4) * sizeof *env); /* + HOME, LISTEN_FDS, LISTEN_PID, NULL */
   bool have_home = false;
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
@@ -256,7 +278,10 @@ skiff_init_run (const skiff_init_args *a)
       fprintf (stderr, "skiff: %s\n", err->msg);
       _exit (1);
     }
-  execve (path, p->args, env);
+  /* The model keeps arrays as pointer + count: execve needs a NULL end. */
+  char **argv = xzalloc ((p->n_args + 1) * sizeof *argv);
+  memcpy (argv, p->args, p->n_args * sizeof *argv);
+  execve (path, argv, env);
   fprintf (stderr, "skiff: exec `%s`: %s\n", path, strerror (errno));
   _exit (127);
 }

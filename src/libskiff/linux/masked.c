@@ -1,1 +1,249 @@
-/* placeholder: being written */
+#include "masked.h"
+#include "safe_path.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+
+#define MASK_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+#define MASK_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+static bool
+is_devnull (int fd)
+{
+  struct stat st;
+  return fstat (fd, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3);
+}
+
+/* The host /dev/null, checked to really be 1:3: the image's /dev/null could
+ * be a symlink to anything (CVE-2025-31133). */
+static int
+open_host_devnull (skiff_error **err)
+{
+  int fd = open ("/dev/null", O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "open host `/dev/null`");
+  if (!is_devnull (fd))
+    {
+      close (fd);
+      return skiff_error_set (err, ENODEV, "host `/dev/null` is not char device 1:3");
+    }
+  return fd;
+}
+
+/* A fresh empty read-only tmpfs, detached, built without any path lookup. */
+static int
+new_empty_tmpfs (skiff_error **err)
+{
+  cleanup_close int fs = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return errno == ENOSYS ? -2 : skiff_error_set (err, errno, "fsopen tmpfs");
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "755", 0) < 0
+      || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return skiff_error_set (err, errno, "configure tmpfs");
+  int mnt = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC, MASK_ATTRS);
+  if (mnt < 0)
+    return skiff_error_set (err, errno, "fsmount tmpfs");
+  return mnt;
+}
+
+/* Fallbacks go through /proc/self/fd of the container's /proc: it must
+ * be the procfs we mounted, not something from the image. */
+static int
+check_proc_fd (skiff_error **err)
+{
+  cleanup_close int fd = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct statfs sfs;
+  if (fd < 0 || fstatfs (fd, &sfs) < 0)
+    return skiff_error_set (err, errno, "open `/proc/self/fd` (needed without open_tree(2))");
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return skiff_error_set (err, EXDEV, "`/proc/self/fd` is not on procfs");
+  return 0;
+}
+
+static int
+mask_dir (int target, const char *path, skiff_error **err)
+{
+  cleanup_close int mnt = new_empty_tmpfs (err);
+  if (mnt == -1)
+    return skiff_error_wrap (err, "mask `%s`", path);
+  if (mnt == -2 && check_proc_fd (err) < 0) /* fsopen(2): Linux 5.2, or filtered */
+    return -1;
+  if (mnt == -2)
+    return mount_fs_fd ("tmpfs", target, path, "tmpfs", MASK_FLAGS, "mode=755", err);
+  if (syscall (SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
+  return 0;
+}
+
+/* State between prepare (before pivot_root) and apply (after). */
+static struct
+{
+  int *clones; /* detached bind mounts of the host /dev/null */
+  size_t n, used;
+  bool legacy; /* no open_tree(2): fall back to mount(2) on /proc/self/fd */
+} mask_state;
+
+static int
+attach_devnull (int rootfd, int target, const char *path, skiff_error **err)
+{
+  if (mask_state.used < mask_state.n)
+    {
+      int clone = mask_state.clones[mask_state.used++];
+      if (syscall (SYS_move_mount, clone, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+          < 0)
+        return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
+      return 0;
+    }
+  /* Linux < 5.2: our own /dev/null, created by skiff_devices_setup, not
+   * followed if it is a symlink and checked to be 1:3. */
+  cleanup_close int devnull = safe_path_open (rootfd, "/dev/null", false, err);
+  if (devnull < 0)
+    return skiff_error_wrap (err, "mask `%s`", path);
+  if (!is_devnull (devnull))
+    return skiff_error_set (err, ENODEV, "mask `%s`: `/dev/null` is not char device 1:3", path);
+  return mount_bind_fd (devnull, "/dev/null", target, path, false, err);
+}
+
+static int
+mask_file (int rootfd, int target, const char *path, skiff_error **err)
+{
+  if (attach_devnull (rootfd, target, path, err) < 0)
+    return -1;
+  /* What now sits at the path must be the host's null device. */
+  cleanup_close int fd = safe_path_open (rootfd, path, true, err);
+  if (fd < 0)
+    return -1;
+  if (!is_devnull (fd))
+    return skiff_error_set (err, EXDEV, "mask `%s`: not /dev/null after mounting", path);
+  return 0;
+}
+
+/* Open a configured path; *missing for ENOENT/ENOTDIR (the spec says to
+ * skip paths that do not exist). */
+static int
+open_listed (int rootfd, const char *path, bool *missing, skiff_error **err)
+{
+  *missing = false;
+  int fd = safe_path_open (rootfd, path, true, err);
+  if (fd < 0 && *err && ((*err)->errnum == ENOENT || (*err)->errnum == ENOTDIR))
+    {
+      skiff_error_clear (err);
+      *missing = true;
+    }
+  return fd;
+}
+
+int
+skiff_masked_prepare (const oci_spec *spec, skiff_error **err)
+{
+  size_t n = spec->linux_ ? spec->linux_->n_masked_paths : 0;
+  skiff_masked_release ();
+  if (n == 0)
+    return 0;
+  cleanup_close int devnull = open_host_devnull (err);
+  if (devnull < 0)
+    return -1;
+  mask_state.clones = xzalloc ((n + 1) * sizeof (int));
+  for (size_t i = 0; i < n; i++)
+    {
+      int fd = (int)syscall (SYS_open_tree, devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      if (fd < 0 && errno == ENOSYS)
+        {
+          mask_state.legacy = true;
+          break;
+        }
+      if (fd < 0)
+        return skiff_error_set (err, errno, "clone host `/dev/null`");
+      mask_state.clones[mask_state.n++] = fd;
+    }
+  return 0;
+}
+
+void
+skiff_masked_release (void)
+{
+  /* Closing an attached clone leaves it mounted; unused ones vanish. */
+  for (size_t i = 0; i < mask_state.n; i++)
+    close (mask_state.clones[i]);
+  free (mask_state.clones);
+  memset (&mask_state, 0, sizeof mask_state);
+}
+
+int
+skiff_masked_apply (int rootfd, const oci_spec *spec, skiff_error **err)
+{
+  size_t n = spec->linux_ ? spec->linux_->n_masked_paths : 0;
+  if (n > 0 && mask_state.legacy && check_proc_fd (err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *path = spec->linux_->masked_paths[i];
+      bool missing;
+      cleanup_close int target = open_listed (rootfd, path, &missing, err);
+      if (missing)
+        continue;
+      if (target < 0)
+        return -1;
+      struct stat st;
+      if (fstat (target, &st) < 0)
+        return skiff_error_set (err, errno, "stat `%s`", path);
+      int r = S_ISDIR (st.st_mode) ? mask_dir (target, path, err) : mask_file (rootfd, target, path, err);
+      if (r < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+readonly_one (int rootfd, int target, const char *path, skiff_error **err)
+{
+  if (mount_bind_fd (target, path, target, path, true, err) < 0)
+    return -1;
+  cleanup_close int fd = safe_path_open (rootfd, path, true, err);
+  if (fd < 0)
+    return -1;
+  /* mount_setattr only adds flags, so locked ones are never an issue, and
+   * it covers submounts (e.g. binfmt_misc below /proc/sys). */
+  if (mount_setattr_fd (fd, path, MASK_ATTRS, 0, true, err) == 0)
+    return 0;
+  if ((*err)->errnum != ENOSYS)
+    return -1;
+  skiff_error_clear (err);
+  return mount_remount_fd (fd, path, MASK_FLAGS, err);
+}
+
+int
+skiff_readonly_apply (int rootfd, const oci_spec *spec, skiff_error **err)
+{
+  size_t n = spec->linux_ ? spec->linux_->n_readonly_paths : 0;
+  if (n > 0 && mask_state.legacy && check_proc_fd (err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *path = spec->linux_->readonly_paths[i];
+      bool missing;
+      cleanup_close int target = open_listed (rootfd, path, &missing, err);
+      if (missing)
+        continue;
+      if (target < 0 || readonly_one (rootfd, target, path, err) < 0)
+        return skiff_error_wrap (err, "readonly path `%s`", path);
+    }
+  return 0;
+}

@@ -1,1 +1,46 @@
-/* placeholder: being written */
+/* spec->mounts: parsing mount options and performing each mount inside the
+ * rootfs through fds (see safe_path.h). */
+#ifndef SKIFF_LINUX_MOUNTS_H
+#define SKIFF_LINUX_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "oci.h"
+#include "rootfs.h"
+
+typedef struct skiff_mount_opts
+{
+  unsigned long flags;        /* MS_* to set */
+  unsigned long propagation;  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [|MS_REC] */
+  unsigned long long rec_set; /* MOUNT_ATTR_* applied with AT_RECURSIVE */
+  unsigned long long rec_clr;
+  bool bind;      /* "bind" or "rbind" */
+  bool recursive; /* "rbind" */
+  bool idmap;     /* "idmap"/"ridmap": not supported yet */
+  char *data;     /* unknown options joined with ',' (NULL when none) */
+} skiff_mount_opts;
+
+/* Parse OCI mount options (mount(8) names plus the runtime-spec's recursive
+ * "r*" forms).  Unknown options go to data. */
+int skiff_mount_opts_parse (char *const *options, size_t n, skiff_mount_opts *out, skiff_error **err);
+void skiff_mount_opts_free (skiff_mount_opts *o);
+
+/* Parse a propagation name ("rslave", "private", ...) into MS_* flags. */
+int skiff_propagation_parse (const char *name, unsigned long *out, skiff_error **err);
+
+/* Perform every entry of spec->mounts, in order, under rootfd (an O_PATH fd
+ * on the bind-mounted rootfs whose host path is rootpath). */
+int skiff_mounts_apply (int rootfd, const char *rootpath, const oci_spec *spec, const skiff_rootfs_opts *opts,
+                        skiff_error **err);
+
+/* The /proc rules, checked on the configured destination `clean` and on
+ * where targetfd really is inside rootpath. */
+int skiff_mount_check_dest (int targetfd, const char *rootpath, const char *clean, const char *type,
+                            skiff_error **err);
+
+/* "cgroup"/"cgroup2" mounts (mounts_cgroup.c). */
+int skiff_mount_cgroup (int rootfd, const char *rootpath, const char *dest, const oci_mount *m,
+                        const skiff_mount_opts *o, const skiff_rootfs_opts *opts, skiff_error **err);
+
+#endif

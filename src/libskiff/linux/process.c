@@ -220,6 +220,9 @@ skiff_exec_path_find (const oci_process *process, char **out, skiff_error **err)
     {
       if (check_exec_path (arg0, arg0, err) < 0)
         return -1;
+      /* Fail at create, as runc does, rather than at exec after start. */
+      if (!is_executable_file (arg0))
+        return skiff_error_set (err, access (arg0, F_OK) == 0 ? EACCES : ENOENT, "exec: \"%s\"", arg0);
       *out = xstrdup (arg0);
       return 0;
     }

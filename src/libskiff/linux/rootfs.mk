@@ -9,3 +9,6 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/devices.h \
 	src/libskiff/linux/devices.c \
 	src/libskiff/linux/masked.c
+src_libskiff_libskiff_a_SOURCES += \
+	src/libskiff/linux/mounts_cgroup.c \
+	src/libskiff/linux/masked.h
