@@ -1,1 +1,47 @@
 # Integration tests (pytest, as root) run by `make check-integration`.
+# Plain make rules: automake copies them into Makefile.in unchanged.
+
+INTEGRATION_TESTS = \
+	tests/integration/conftest.py \
+	tests/integration/test_lifecycle.py \
+	tests/integration/test_namespaces.py \
+	tests/integration/test_rootfs.py \
+	tests/integration/test_mounts.py \
+	tests/integration/test_process.py \
+	tests/integration/test_errors.py \
+	tests/integration/test_cgroups.py
+
+EXTRA_DIST += \
+	$(INTEGRATION_TESTS) \
+	tests/integration/local.mk \
+	tests/rootfs/make-busybox-rootfs.sh \
+	tests/rootfs/make-demo-bundle.sh
+
+PYTEST = /usr/bin/python3 -m pytest
+PYTEST_FLAGS = -v -p no:cacheprovider
+SKIFF_DEMO_ID = skiff-demo
+
+# Build a busybox bundle in ./demo and run it in the foreground.
+demo: skiff$(EXEEXT)
+	$(abs_top_srcdir)/tests/rootfs/make-demo-bundle.sh $(abs_top_builddir)/demo $(abs_top_builddir)/skiff$(EXEEXT)
+	-@$(abs_top_builddir)/skiff$(EXEEXT) delete --force $(SKIFF_DEMO_ID) >/dev/null 2>&1
+	cd $(abs_top_builddir)/demo && $(abs_top_builddir)/skiff$(EXEEXT) run $(SKIFF_DEMO_ID)
+
+# Real containers, as root.  Pass extra pytest flags with PYTEST_ARGS=... .
+check-integration: skiff$(EXEEXT)
+	PYTHONDONTWRITEBYTECODE=1 $(PYTEST) $(PYTEST_FLAGS) $(PYTEST_ARGS) \
+		$(abs_top_srcdir)/tests/integration --skiff=$(abs_top_builddir)/skiff$(EXEEXT)
+
+# Unit tests, then integration tests; both run even if the first fails, and
+# the output ends with pytest's summary line.
+check-all:
+	@rc=0; \
+	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-integration || rc=1; \
+	exit $$rc
+
+clean-local: clean-demo
+clean-demo:
+	rm -rf $(abs_top_builddir)/demo
+
+.PHONY: demo check-integration check-all clean-demo
