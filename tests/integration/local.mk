@@ -13,6 +13,7 @@ INTEGRATION_TESTS = \
 
 EXTRA_DIST += \
 	$(INTEGRATION_TESTS) \
+	tests/unit/check.h \
 	tests/integration/local.mk \
 	tests/rootfs/make-busybox-rootfs.sh \
 	tests/rootfs/make-demo-bundle.sh

@@ -9,15 +9,15 @@ oci_test_ldadd = libocispec/libocispec.a $(YAJL_LIBS)
 check_PROGRAMS += tests/unit/test-oci-parse tests/unit/test-oci-validate tests/unit/test-oci-state
 TESTS += tests/unit/test-oci-parse tests/unit/test-oci-validate tests/unit/test-oci-state
 
-tests_unit_test_oci_parse_SOURCES = tests/unit/test-oci-parse.c tests/unit/test-oci-util.h
+tests_unit_test_oci_parse_SOURCES = tests/unit/test-oci-parse.c tests/unit/check.h
 tests_unit_test_oci_parse_CPPFLAGS = $(oci_test_cppflags)
 tests_unit_test_oci_parse_LDADD = $(oci_test_ldadd)
 
-tests_unit_test_oci_validate_SOURCES = tests/unit/test-oci-validate.c tests/unit/test-oci-util.h
+tests_unit_test_oci_validate_SOURCES = tests/unit/test-oci-validate.c tests/unit/check.h
 tests_unit_test_oci_validate_CPPFLAGS = $(oci_test_cppflags)
 tests_unit_test_oci_validate_LDADD = $(oci_test_ldadd)
 
-tests_unit_test_oci_state_SOURCES = tests/unit/test-oci-state.c tests/unit/test-oci-util.h
+tests_unit_test_oci_state_SOURCES = tests/unit/test-oci-state.c tests/unit/check.h
 tests_unit_test_oci_state_CPPFLAGS = $(oci_test_cppflags)
 tests_unit_test_oci_state_LDADD = $(oci_test_ldadd)
 
@@ -35,3 +35,8 @@ check_PROGRAMS += tests/unit/test-cgroup-convert
 TESTS += tests/unit/test-cgroup-convert
 tests_unit_test_cgroup_convert_SOURCES = tests/unit/test-cgroup-convert.c
 tests_unit_test_cgroup_convert_LDADD = $(unit_ldadd)
+
+check_PROGRAMS += tests/unit/test-core
+TESTS += tests/unit/test-core
+tests_unit_test_core_SOURCES = tests/unit/test-core.c
+tests_unit_test_core_LDADD = $(unit_ldadd)

@@ -1,21 +1,11 @@
 /* Unit tests for the pure cgroup conversions (src/libskiff/cgroup/convert.c). */
 #include <stdio.h>
+
+#include "check.h"
 #include <string.h>
 
 #include "cgroup/convert.h"
 
-static int failures;
-
-#define CHECK(cond)                                                        \
-  do                                                                       \
-    {                                                                      \
-      if (!(cond))                                                         \
-        {                                                                  \
-          failures++;                                                      \
-          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                  \
-    }                                                                      \
-  while (0)
 
 static void
 test_weights (void)
@@ -130,7 +120,5 @@ main (void)
   test_values ();
   test_device_rules ();
   test_paths_and_keys ();
-  if (failures)
-    fprintf (stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return TEST_EXIT ();
 }

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "oci.h"
-#include "test-oci-util.h"
+#include "check.h"
 
 /* parse -> serialize -> parse -> serialize must be a fixed point, in both
  * output styles, and the config must validate. Returns the parsed spec. */

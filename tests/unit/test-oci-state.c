@@ -1,7 +1,7 @@
 /* The runtime state document: exact field order and shape, as engines see
  * it from `skiff state`. */
 #include "oci.h"
-#include "test-oci-util.h"
+#include "check.h"
 
 static void
 test_running (void)

@@ -1,7 +1,7 @@
 /* oci_spec_validate: a table of invalid configs, each with the exact error
  * message it must produce, plus configs that must be accepted. */
 #include "oci.h"
-#include "test-oci-util.h"
+#include "check.h"
 
 /* Smallest valid config; cases append members to it. */
 #define BASE "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"

@@ -2,22 +2,12 @@
  * `skiff kill` (podman stop --signal, docker kill -s) must all resolve. */
 #include <signal.h>
 #include <stdio.h>
+
+#include "check.h"
 #include <string.h>
 
 #include "skiff.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                 \
-  do                                                                                                \
-    {                                                                                               \
-      if (!(cond))                                                                                \
-        {                                                                                           \
-          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-          failures++;                                                                               \
-        }                                                                                           \
-    }                                                                                               \
-  while (0)
 
 static void
 test_names (void)
@@ -109,7 +99,5 @@ main (void)
   test_realtime ();
   test_invalid ();
   test_name ();
-  if (failures)
-    fprintf (stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return TEST_EXIT ();
 }
