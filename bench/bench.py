@@ -131,13 +131,16 @@ def bench_runtime(rt, bundle, runs):
     res = {"runtime": rt.name}
     res["lifecycle"] = hyperfine("run", rt.line("run", "-b", b, "lc"), runs,
                                  cleanup=rt.line("delete", "-f", "lc"))
+    # hyperfine runs --prepare before every timed run (and --cleanup once at
+    # the end), so each case prepares exactly the state its command needs.
+    reset = "sh -c '%s >/dev/null 2>&1; true'" % rt.line("delete", "-f", "sp")
+    created = "sh -c '%s >/dev/null 2>&1; %s'" % (rt.line("delete", "-f", "sp"),
+                                                   rt.line("create", "-b", b, "sp"))
     res["create"] = hyperfine("create", rt.line("create", "-b", b, "sp"), runs,
-                              cleanup=rt.line("delete", "-f", "sp"))
-    res["start"] = hyperfine("start", rt.line("start", "sp"), runs,
-                             prepare=rt.line("create", "-b", b, "sp"),
-                             cleanup=rt.line("delete", "-f", "sp"))
-    res["delete"] = hyperfine("delete", rt.line("delete", "-f", "sp"), runs,
-                              prepare=rt.line("create", "-b", b, "sp"))
+                              prepare=reset, cleanup=reset)
+    res["start"] = hyperfine("start", rt.line("start", "sp"), runs, prepare=created, cleanup=reset)
+    res["delete"] = hyperfine("delete", rt.line("delete", "-f", "sp"), runs, prepare=created,
+                              cleanup=reset)
     res["parallel"] = parallel_rate(rt, b)
     res["max_rss_kib"] = max_rss_kib(rt.cmd("run", "-b", b, "rss"))
     subprocess.run(rt.cmd("delete", "-f", "rss"), capture_output=True)

@@ -75,6 +75,46 @@ job_abort (create_job *j)
     skiff_record_remove (j->rootfd, j->rec, NULL);
 }
 
+static bool
+any_hooks (const oci_hooks *h)
+{
+  return h && (h->n_prestart || h->n_create_runtime || h->n_create_container || h->n_start_container
+               || h->n_poststart || h->n_poststop);
+}
+
+/* Parts of the runtime-spec this build does not act on yet: refuse them
+ * instead of starting a container that silently lacks them. */
+static int
+check_unsupported (const oci_spec *s, skiff_error **err)
+{
+  const oci_process *p = s->process;
+  const oci_linux *lx = s->linux_;
+  const char *what = NULL;
+  if (any_hooks (s->hooks))
+    what = "hooks";
+  else if (p->scheduler)
+    what = "process.scheduler";
+  else if (p->io_priority)
+    what = "process.ioPriority";
+  else if (p->exec_cpu_affinity)
+    what = "process.execCPUAffinity";
+  else if (p->apparmor_profile && *p->apparmor_profile)
+    what = "process.apparmorProfile (AppArmor is not available)";
+  else if (p->selinux_label && *p->selinux_label)
+    what = "process.selinuxLabel (SELinux is not available)";
+  else if (lx && lx->mount_label && *lx->mount_label)
+    what = "linux.mountLabel (SELinux is not available)";
+  else if (lx && lx->intel_rdt)
+    what = "linux.intelRdt";
+  else if (lx && lx->n_net_devices)
+    what = "linux.netDevices";
+  else if (lx && lx->seccomp && lx->seccomp->listener_path && *lx->seccomp->listener_path)
+    what = "linux.seccomp.listenerPath";
+  if (what)
+    return skiff_error_set (err, 0, "%s: not supported by this version of skiff", what);
+  return 0;
+}
+
 static int
 load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
@@ -94,6 +134,8 @@ load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
     return skiff_error_set (err, 0, "%s: %s", cfg, msg ? msg : "invalid");
   if (j->spec->process == NULL)
     return skiff_error_set (err, 0, "%s: process: required to create a container", cfg);
+  if (check_unsupported (j->spec, err) < 0)
+    return skiff_error_wrap (err, "%s", cfg);
   if (j->spec->process->terminal.value && o->console_socket == NULL)
     return skiff_error_set (err, 0, "process.terminal needs --console-socket");
   const char *root = j->spec->root->path;
