@@ -81,5 +81,11 @@ int cli_cmd_kill (const skiff_context *ctx, int argc, char **argv);
 int cli_cmd_delete (const skiff_context *ctx, int argc, char **argv);
 int cli_cmd_list (const skiff_context *ctx, int argc, char **argv);
 int cli_cmd_features (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_exec (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_pause (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_resume (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_ps (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_update (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_events (const skiff_context *ctx, int argc, char **argv);
 
 #endif

@@ -183,17 +183,17 @@ wait_init_gone (const skiff_record *rec)
 int
 skiff_destroy_record (int rootfd, skiff_record *rec, skiff_error **err)
 {
+  /* The cgroup first: its kill also thaws a paused container, whose frozen
+   * init would otherwise not die until thawed. */
+  if (rec->cgroup_path)
+    skiff_cgroup_kill_all (rec->cgroup_path, SIGKILL, NULL);
   if (rec->init_pid > 0 && skiff_record_init_alive (rec))
     {
       signal_init (rec, SIGKILL, NULL);
       wait_init_gone (rec);
     }
-  if (rec->cgroup_path)
-    {
-      skiff_cgroup_kill_all (rec->cgroup_path, SIGKILL, NULL);
-      if (skiff_cgroup_destroy (rec->cgroup_path, err) < 0)
-        return -1;
-    }
+  if (rec->cgroup_path && skiff_cgroup_destroy (rec->cgroup_path, err) < 0)
+    return -1;
   return skiff_record_remove (rootfd, rec, err);
 }
 

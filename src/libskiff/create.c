@@ -20,6 +20,7 @@
 #include "init.h"
 #include "linux/namespaces.h"
 #include "linux/terminal.h"
+#include "payload.h"
 #include "sync.h"
 #include "util.h"
 
@@ -339,19 +340,8 @@ record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
   /* exec, delete and hooks need the config later; the bundle may be gone by then. */
   if (skiff_record_save_spec (j->rec, j->spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
     return -1;
-  if (o->pid_file)
-    {
-      char pid[32];
-      int n = snprintf (pid, sizeof pid, "%d", (int) j->pid);
-      cleanup_free char *abs = NULL;
-      const char *slash = strrchr (o->pid_file, '/');
-      cleanup_free char *dir = slash ? xstrndup (o->pid_file, (size_t) (slash - o->pid_file) + 1) : xstrdup (".");
-      cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd < 0)
-        return skiff_error_set (err, errno, "pid file directory `%s`", dir);
-      if (write_file_atomic (dfd, slash ? slash + 1 : o->pid_file, pid, (size_t) n, 0644, err) < 0)
-        return skiff_error_wrap (err, "write pid file");
-    }
+  if (o->pid_file && skiff_pid_file_write (o->pid_file, j->pid, err) < 0)
+    return -1;
   return 0;
 }
 

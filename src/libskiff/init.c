@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "linux/process.h"
+#include "payload.h"
 #include "linux/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
@@ -23,19 +24,6 @@ init_fail (const skiff_init_args *a, skiff_error *err)
 {
   skiff_sync_send_error (a->sync_fd, err);
   _exit (1);
-}
-
-/* Signal mask and ignored dispositions survive execve: start the payload
- * with a clean slate whatever the runtime had blocked or ignored. */
-static void
-reset_signals (void)
-{
-  sigset_t none;
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
 }
 
 static bool
@@ -139,75 +127,17 @@ build_rootfs (const skiff_init_args *a, skiff_error **err)
   return skiff_rootfs_finalize (a->spec, &ro, err);
 }
 
-/* HOME from the container's /etc/passwd for uid, else "/" (what runc does
- * when the config does not set HOME). */
-static char *
-home_for_uid (uid_t uid)
-{
-  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
-  char line[1024];
-  while (f && fgets (line, sizeof line, f))
-    {
-      char *fields[7] = { 0 };
-      char *save = NULL, *p = line;
-      int n = 0;
-      /* strsep keeps empty fields, which passwd lines have. */
-      while (n < 7 && (fields[n] = strsep (&p, ":\n")) != NULL)
-        n++;
-      (void) save;
-      long v;
-      if (n >= 6 && parse_long (fields[2], 0, INT32_MAX, &v) == 0 && (uid_t) v == uid && *fields[5])
-        return xstrdup (fields[5]);
-    }
-  return xstrdup ("/");
-}
-
-static char **
-build_env (const skiff_init_args *a)
-{
-  const oci_process *p = a->spec->process;
-  size_t n = p->n_env;
-  char **env = xzalloc ((n + 4) * sizeof *env); /* + HOME, LISTEN_FDS, LISTEN_PID, NULL */
-  bool have_home = false;
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      env[k++] = xstrdup (p->env[i]);
-      if (strncmp (p->env[i], "HOME=", 5) == 0)
-        have_home = true;
-    }
-  if (!have_home)
-    {
-      cleanup_free char *home = home_for_uid (p->user ? (uid_t) p->user->uid.value : 0);
-      env[k++] = xasprintf ("HOME=%s", home);
-    }
-  if (a->listen_fds > 0)
-    {
-      env[k++] = xasprintf ("LISTEN_FDS=%d", a->listen_fds);
-      env[k++] = xstrdup ("LISTEN_PID=1");
-    }
-  return env;
-}
-
 /* Everything that must happen while we are still privileged. */
 static int
 prepare_process (const skiff_init_args *a, bool nnp, skiff_error **err)
 {
   const oci_process *p = a->spec->process;
-  if (!a->opts->no_new_keyring && skiff_session_keyring_join (a->id, err) < 0)
+  const oci_linux *lx = a->spec->linux_;
+  if (skiff_oom_score_adj_apply (p, err) < 0)
     return -1;
-  if (skiff_rlimits_apply (p, err) < 0 || skiff_oom_score_adj_apply (p, err) < 0)
+  if (lx && skiff_personality_apply (lx->personality, err) < 0)
     return -1;
-  if (a->spec->linux_ && skiff_personality_apply (a->spec->linux_->personality, err) < 0)
-    return -1;
-  skiff_umask_apply (p);
-  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before
-   * the credentials drop it (SECURITY.md). With NNP it goes last. */
-  if (!nnp && a->spec->linux_ && skiff_seccomp_load (a->spec->linux_->seccomp, err) < 0)
-    return -1;
-  if (skiff_credentials_apply (p, err) < 0)
-    return -1;
-  return skiff_cwd_apply (p, err);
+  return skiff_payload_prepare (p, lx, a->opts->no_new_keyring ? NULL : a->id, nnp, err);
 }
 
 /* Only the preserved fds and 0-2 reach the payload. */
@@ -251,7 +181,7 @@ skiff_init_run (const skiff_init_args *a)
   const oci_process *p = a->spec->process;
   bool nnp = p->no_new_privileges.set && p->no_new_privileges.value;
 
-  reset_signals ();
+  skiff_payload_reset_signals ();
   /* Die with the runtime while setting up; nobody would clean up after us. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* Not dumpable: processes of the container cannot ptrace us or open our
@@ -260,7 +190,7 @@ skiff_init_run (const skiff_init_args *a)
 
   if (enter_namespaces (a, &err) < 0 || set_names (a, &err) < 0 || build_rootfs (a, &err) < 0)
     init_fail (a, err);
-  char **env = build_env (a);
+  char **env = skiff_payload_env (p, a->listen_fds);
   cleanup_free char *path = NULL;
   if (prepare_process (a, nnp, &err) < 0 || skiff_exec_path_find (p, &path, &err) < 0
       || pass_fds (a, &err) < 0)
@@ -272,16 +202,12 @@ skiff_init_run (const skiff_init_args *a)
   close (a->sync_fd);
 
   wait_for_start (a);
-  if (nnp && (skiff_no_new_privs_apply (p, &err) < 0
-              || (a->spec->linux_ && skiff_seccomp_load (a->spec->linux_->seccomp, &err) < 0)))
+  if (skiff_payload_lockdown (p, a->spec->linux_, nnp, &err) < 0)
     {
       fprintf (stderr, "skiff: %s\n", err->msg);
       _exit (1);
     }
-  /* The model keeps arrays as pointer + count: execve needs a NULL end. */
-  char **argv = xzalloc ((p->n_args + 1) * sizeof *argv);
-  memcpy (argv, p->args, p->n_args * sizeof *argv);
-  execve (path, argv, env);
+  execve (path, skiff_payload_argv (p), env);
   fprintf (stderr, "skiff: exec `%s`: %s\n", path, strerror (errno));
   _exit (127);
 }

@@ -14,6 +14,10 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/container.c \
 	src/libskiff/create.c \
 	src/libskiff/run.c \
+	src/libskiff/payload.h \
+	src/libskiff/payload.c \
+	src/libskiff/ops.c \
+	src/libskiff/exec.c \
 	src/libskiff/linux/namespaces.h \
 	src/libskiff/linux/namespaces.c \
 	src/libskiff/init.h \

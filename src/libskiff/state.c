@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "util.h"
 
 #define STATE_FILE "state.json"
@@ -275,11 +276,13 @@ skiff_record_init_alive (const skiff_record *rec)
   return start != 0 && start == rec->init_start && !zombie;
 }
 
+/* Paused lives only in the freezer (not in state.json), so that a
+ * container frozen by someone else (an engine, a kill --all in progress)
+ * is reported as it really is. */
 static bool
 frozen (const skiff_record *rec)
 {
-  (void) rec; /* pause/resume is not implemented yet: never paused */
-  return false;
+  return rec->cgroup_path != NULL && skiff_cgroup_is_frozen (rec->cgroup_path);
 }
 
 const char *

@@ -9,7 +9,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test_mounts.py \
 	tests/integration/test_process.py \
 	tests/integration/test_errors.py \
-	tests/integration/test_cgroups.py
+	tests/integration/test_cgroups.py \
+	tests/integration/test_exec.py \
+	tests/integration/test_ops.py
 
 EXTRA_DIST += \
 	$(INTEGRATION_TESTS) \

@@ -7,7 +7,9 @@
 #define SKIFF_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
+#include <yajl/yajl_gen.h>
 
 #include "error.h"
 #include "oci.h"
@@ -49,5 +51,16 @@ int skiff_cgroup_destroy (const char *path, skiff_error **err);
 /* Freeze (pause) or thaw (resume) every process in the cgroup and wait until
  * the kernel reports the new state (v1 freezer.state, v2 cgroup.events). */
 int skiff_cgroup_freeze (const char *path, bool frozen, skiff_error **err);
+
+/* stats.c: reading the cgroup of a container. */
+/* Write the cgroup's statistics into g as one JSON object, the `data` of
+ * runc's `events --stats` (cpu, cpuset, memory, pids, blkio, hugetlb, ...).
+ * Files a kernel does not offer read as zero; a missing cgroup is an error. */
+int skiff_cgroup_stats (const char *path, yajl_gen g, skiff_error **err);
+/* Whether the cgroup is paused (v1 freezer.state not THAWED, v2 cgroup.freeze 1). */
+bool skiff_cgroup_is_frozen (const char *path);
+/* A counter that grows with every OOM event: oom_kill plus under_oom
+ * (v1 memory.oom_control) or oom_kill (v2 memory.events). */
+int skiff_cgroup_oom_count (const char *path, uint64_t *out, skiff_error **err);
 
 #endif

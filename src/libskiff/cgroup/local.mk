@@ -11,4 +11,7 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/cgroup/resources-v2.c \
 	src/libskiff/cgroup/devices-v2.c \
 	src/libskiff/cgroup/convert.h \
-	src/libskiff/cgroup/convert.c
+	src/libskiff/cgroup/convert.c \
+	src/libskiff/cgroup/stats.c \
+	src/libskiff/cgroup/join.h \
+	src/libskiff/cgroup/join.c
