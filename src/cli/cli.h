@@ -17,6 +17,8 @@ int cli_log_init (const char *path, const char *format, bool debug);
 int cli_fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Same for a library error; frees it. */
 int cli_fail_error (skiff_error *err);
+/* Print "skiff: warning: <msg>" on stderr and append it to the log. */
+void cli_warn (const char *msg);
 void cli_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* Check the operand count after getopt: 0 if min <= n <= max, else prints a

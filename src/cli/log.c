@@ -115,6 +115,14 @@ cli_fail_error (skiff_error *err)
 }
 
 void
+cli_warn (const char *msg)
+{
+  fprintf (stderr, "skiff: warning: %s\n", msg);
+  if (log_fd >= 0)
+    log_write ("warning", msg);
+}
+
+void
 cli_debug (const char *fmt, ...)
 {
   cleanup_free char *msg = NULL;

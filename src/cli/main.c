@@ -244,7 +244,7 @@ dispatch (const skiff_context *ctx, int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-  struct globals g = { .ctx = { .state_root = SKIFF_DEFAULT_STATE_ROOT } };
+  struct globals g = { .ctx = { .state_root = SKIFF_DEFAULT_STATE_ROOT, .warn = cli_warn } };
   int r;
 
   r = parse_globals (&g, argc, argv);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "hooks.h"
 #include "util.h"
 
 #define FIFO_FILE "exec.fifo"
@@ -92,6 +93,33 @@ skiff_container_state (const skiff_context *ctx, const char *id, oci_state **out
   return 0;
 }
 
+static void
+warn_error (const skiff_context *ctx, skiff_error *e)
+{
+  if (e && ctx->warn)
+    ctx->warn (e->msg);
+  skiff_error_free (e);
+}
+
+/* poststart and poststop hooks: failures are warnings (runtime-spec), and
+ * they run in the runtime's namespaces with the state as it is now. */
+static void
+run_post_hooks (const skiff_context *ctx, const oci_spec *spec, skiff_hook_kind kind, oci_state *state,
+                const char *status)
+{
+  size_t n;
+  if (spec == NULL || state == NULL || (skiff_hooks_of (spec, kind, &n), n == 0))
+    return;
+  free (state->status);
+  state->status = xstrdup (status);
+  if (strcmp (status, "stopped") == 0)
+    state->pid.value = 0;
+  cleanup_free char *json = oci_state_to_json (state, false);
+  skiff_error *e = NULL;
+  if (skiff_hooks_run (spec, kind, json, &e) < 0)
+    warn_error (ctx, e);
+}
+
 int
 skiff_container_start (const skiff_context *ctx, const char *id, skiff_error **err)
 {
@@ -120,7 +148,16 @@ skiff_container_start (const skiff_context *ctx, const char *id, skiff_error **e
   if (fd >= 0)
     close (fd);
   if (r == 0)
-    unlinkat (rec->dirfd, FIFO_FILE, 0);
+    {
+      unlinkat (rec->dirfd, FIFO_FILE, 0);
+      oci_spec *spec = NULL;
+      skiff_error *e = NULL;
+      if (skiff_record_load_spec (rec, &spec, &e) < 0)
+        warn_error (ctx, e);
+      /* runc reports "created" to poststart hooks too: match it. */
+      run_post_hooks (ctx, spec, SKIFF_HOOK_POSTSTART, rec->state, "created");
+      oci_spec_free (spec);
+    }
   skiff_record_free (rec);
   return r;
 }
@@ -197,6 +234,25 @@ skiff_destroy_record (int rootfd, skiff_record *rec, skiff_error **err)
   return skiff_record_remove (rootfd, rec, err);
 }
 
+/* delete --force of a container whose state files are corrupt: kill what
+ * the init file (or the config's cgroup) still names, then remove it all. */
+static int
+delete_damaged (const skiff_context *ctx, const char *id, skiff_error **err)
+{
+  cleanup_close int rootfd = -1;
+  skiff_record *rec = NULL;
+  if (skiff_state_root_open (state_root (ctx), false, &rootfd, err) < 0
+      || skiff_record_open_damaged (rootfd, id, &rec, err) < 0)
+    return -1;
+  oci_spec *spec = NULL;
+  if (rec->cgroup_path == NULL && skiff_record_load_spec (rec, &spec, NULL) == 0)
+    skiff_cgroup_path_for (spec->linux_, id, ctx->systemd_cgroup, &rec->cgroup_path, NULL);
+  oci_spec_free (spec);
+  int r = skiff_destroy_record (rootfd, rec, err);
+  skiff_record_free (rec);
+  return r;
+}
+
 int
 skiff_container_delete (const skiff_context *ctx, const char *id, bool force, skiff_error **err)
 {
@@ -205,17 +261,20 @@ skiff_container_delete (const skiff_context *ctx, const char *id, bool force, sk
   skiff_error *open_err = NULL;
   if (open_record (ctx, id, true, &rootfd, &rec, &open_err) < 0)
     {
+      int r = -1;
       /* runc: deleting a container that does not exist with --force succeeds. */
       if (force && skiff_validate_id (id, NULL) == 0 && strstr (open_err->msg, "does not exist"))
+        r = 0;
+      else if (force && strstr (open_err->msg, "corrupt"))
         {
           skiff_error_free (open_err);
-          return 0;
+          return delete_damaged (ctx, id, err);
         }
-      if (err)
-        *err = open_err;
-      else
+      if (r == 0 || err == NULL)
         skiff_error_free (open_err);
-      return -1;
+      else
+        *err = open_err;
+      return r;
     }
   const char *status = skiff_record_status (rec);
   bool may = force || strcmp (status, "stopped") == 0 || strcmp (status, "created") == 0;
@@ -225,7 +284,16 @@ skiff_container_delete (const skiff_context *ctx, const char *id, bool force, sk
   else if (strcmp (status, "creating") == 0 && !force)
     r = skiff_error_set (err, 0, "container `%s` is being created", id);
   else
-    r = skiff_destroy_record (rootfd, rec, err);
+    {
+      /* Read before the state dir goes; a half-created container has none. */
+      oci_spec *spec = NULL;
+      if (rec->state)
+        skiff_record_load_spec (rec, &spec, NULL);
+      r = skiff_destroy_record (rootfd, rec, err);
+      if (r == 0)
+        run_post_hooks (ctx, spec, SKIFF_HOOK_POSTSTOP, rec->state, "stopped");
+      oci_spec_free (spec);
+    }
   skiff_record_free (rec);
   return r;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "hooks.h"
 #include "init.h"
 #include "linux/namespaces.h"
 #include "linux/terminal.h"
@@ -39,6 +40,7 @@ typedef struct create_job {
   int sock[2];
   pid_t pid;
   bool cgroup_entered;
+  char *state_json; /* what the create-time hooks read on stdin */
 } create_job;
 
 static void
@@ -58,6 +60,7 @@ job_release (create_job *j)
   oci_spec_free (j->spec);
   free (j->bundle);
   free (j->rootfs);
+  free (j->state_json);
 }
 
 /* Undo a failed create: no process, cgroup or state directory survives. */
@@ -76,13 +79,6 @@ job_abort (create_job *j)
     skiff_record_remove (j->rootfd, j->rec, NULL);
 }
 
-static bool
-any_hooks (const oci_hooks *h)
-{
-  return h && (h->n_prestart || h->n_create_runtime || h->n_create_container || h->n_start_container
-               || h->n_poststart || h->n_poststop);
-}
-
 /* Parts of the runtime-spec this build does not act on yet: refuse them
  * instead of starting a container that silently lacks them. */
 static int
@@ -91,9 +87,7 @@ check_unsupported (const oci_spec *s, skiff_error **err)
   const oci_process *p = s->process;
   const oci_linux *lx = s->linux_;
   const char *what = NULL;
-  if (any_hooks (s->hooks))
-    what = "hooks";
-  else if (p->scheduler)
+  if (p->scheduler)
     what = "process.scheduler";
   else if (p->io_priority)
     what = "process.ioPriority";
@@ -265,6 +259,8 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
   return 0;
 }
 
+static oci_state *build_state (const create_job *j, const char *id, const char *status);
+
 /* Host-side work between clone and GO: id maps, cgroup. */
 static int
 configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
@@ -284,20 +280,38 @@ configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts
   j->cgroup_entered = true;
   if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, lx ? lx->resources : NULL, err) < 0)
     return -1;
-  return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err);
+  oci_state *st = build_state (j, o->id, "creating");
+  j->state_json = oci_state_to_json (st, false);
+  oci_state_free (st);
+  return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, j->state_json, err);
 }
 
+/* Wait for the init to finish its setup. On its way it stops once, before
+ * pivot_root, for the prestart and createRuntime hooks to run here, in the
+ * runtime's namespaces. */
 static int
 wait_ready (create_job *j, skiff_error **err)
 {
-  skiff_sync_msg msg;
-  if (skiff_sync_recv (j->sock[0], &msg, err) < 0)
-    return -1;
-  if (msg.type == SKIFF_SYNC_ERROR)
-    return skiff_error_set (err, 0, "%s", msg.payload);
-  if (msg.type != SKIFF_SYNC_READY)
-    return skiff_error_set (err, EPROTO, "unexpected message %u from container init", msg.type);
-  return 0;
+  for (;;)
+    {
+      skiff_sync_msg msg = { 0 };
+      if (skiff_sync_recv (j->sock[0], &msg, err) < 0)
+        return -1;
+      int type = (int) msg.type;
+      if (type == SKIFF_SYNC_ERROR)
+        skiff_error_set (err, 0, "%s", msg.payload);
+      skiff_sync_msg_clear (&msg);
+      if (type == SKIFF_SYNC_ERROR)
+        return -1;
+      if (type == SKIFF_SYNC_READY)
+        return 0;
+      if (type != SKIFF_SYNC_HOOKS)
+        return skiff_error_set (err, EPROTO, "unexpected message %d from container init", type);
+      if (skiff_hooks_run (j->spec, SKIFF_HOOK_PRESTART, j->state_json, err) < 0
+          || skiff_hooks_run (j->spec, SKIFF_HOOK_CREATE_RUNTIME, j->state_json, err) < 0
+          || skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err) < 0)
+        return -1;
+    }
 }
 
 static char *
@@ -311,13 +325,14 @@ owner_name (void)
   return pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) uid);
 }
 
-static int
-record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
+/* The runtime state of the container being created, as hooks and `state` see it. */
+static oci_state *
+build_state (const create_job *j, const char *id, const char *status)
 {
   oci_state *s = xzalloc (sizeof *s);
   s->oci_version = xstrdup (j->spec->oci_version);
-  s->id = xstrdup (o->id);
-  s->status = xstrdup ("created");
+  s->id = xstrdup (id);
+  s->status = xstrdup (status);
   s->pid.value = j->pid;
   s->pid.set = true;
   s->bundle = xstrdup (j->bundle);
@@ -336,7 +351,13 @@ record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
           s->annotations.values[i] = xstrdup (an->values[i]);
         }
     }
-  j->rec->state = s;
+  return s;
+}
+
+static int
+record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
+{
+  j->rec->state = build_state (j, o->id, "created");
   /* exec, delete and hooks need the config later; the bundle may be gone by then. */
   if (skiff_record_save_spec (j->rec, j->spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
     return -1;

@@ -387,9 +387,10 @@ join_namespaces (const exec_job *j, skiff_error **err)
 static int
 wait_go (int sock, skiff_error **err)
 {
-  skiff_sync_msg msg;
+  skiff_sync_msg msg = { 0 };
   if (skiff_sync_recv (sock, &msg, err) < 0)
     return -1;
+  skiff_sync_msg_clear (&msg);
   if (msg.type != SKIFF_SYNC_GO)
     return skiff_error_set (err, EPROTO, "unexpected message %u from the runtime", msg.type);
   return 0;
@@ -523,10 +524,11 @@ run_setns_child (const exec_job *j)
 static int
 recv_msg (int sock, skiff_sync_msg *msg, bool *eof, skiff_error **err)
 {
-  char buf[sizeof (uint32_t) * 2 + SKIFF_SYNC_MAX_PAYLOAD + 1];
+  size_t cap = sizeof (uint32_t) * 2 + SKIFF_SYNC_MAX_PAYLOAD + 1;
+  cleanup_free char *buf = xmalloc (cap);
   ssize_t r;
   do
-    r = recv (sock, buf, sizeof buf, MSG_TRUNC);
+    r = recv (sock, buf, cap, MSG_TRUNC);
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return skiff_error_set (err, errno, "receive from the exec process");
@@ -536,7 +538,11 @@ recv_msg (int sock, skiff_sync_msg *msg, bool *eof, skiff_error **err)
   if (skiff_sync_decode (buf, (size_t)r, msg, err) < 0)
     return -1;
   if (msg->type == SKIFF_SYNC_ERROR)
-    return skiff_error_set (err, 0, "%s", msg->payload); /* strerror already in it */
+    {
+      skiff_error_set (err, 0, "%s", msg->payload); /* strerror already in it */
+      skiff_sync_msg_clear (msg);
+      return -1;
+    }
   return 0;
 }
 
@@ -555,7 +561,7 @@ reap (pid_t pid, int *status)
 static int
 collect_payload (exec_job *j, skiff_error **err)
 {
-  skiff_sync_msg msg;
+  skiff_sync_msg msg = { 0 };
   bool eof;
   int r = recv_msg (j->sock[0], &msg, &eof, err);
   int status;
@@ -565,7 +571,9 @@ collect_payload (exec_job *j, skiff_error **err)
   if (r < 0)
     return -1;
   long v;
-  if (eof || msg.type != SKIFF_SYNC_READY || parse_long (msg.payload, 1, INT_MAX, &v) < 0)
+  bool ok = !eof && msg.type == SKIFF_SYNC_READY && parse_long (msg.payload, 1, INT_MAX, &v) == 0;
+  skiff_sync_msg_clear (&msg);
+  if (!ok)
     return skiff_error_set (err, EPROTO, "exec in container `%s`: the setns process failed", j->id);
   j->payload = (pid_t)v;
   return 0;
@@ -609,10 +617,11 @@ start_payload (exec_job *j, skiff_error **err)
   /* Into the cgroup before the payload runs anything of the container. */
   if (join_cgroups (j, err) < 0 || skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err) < 0)
     return -1;
-  skiff_sync_msg msg;
+  skiff_sync_msg msg = { 0 };
   bool eof;
   if (recv_msg (j->sock[0], &msg, &eof, err) < 0)
     return -1;
+  skiff_sync_msg_clear (&msg);
   if (!eof)
     return skiff_error_set (err, EPROTO, "unexpected message %u from the exec process", msg.type);
   return 0;

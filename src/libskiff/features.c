@@ -13,6 +13,10 @@
 
 #define ARRAY_LEN(a) (sizeof (a) / sizeof ((a)[0]))
 
+static const char *const hooks[] = {
+  "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+};
+
 /* The options our mount code understands (flags, propagation, recursive
  * mount_setattr variants). */
 static const char *const mount_options[] = {
@@ -199,7 +203,7 @@ skiff_features (void)
 
   f->oci_version_min = xstrdup ("1.0.0");
   f->oci_version_max = xstrdup (SKIFF_OCI_VERSION);
-  /* No hooks: create refuses configs with hooks until they are implemented. */
+  f->hooks = strv_copy (hooks, ARRAY_LEN (hooks), &f->n_hooks);
   f->mount_options = strv_copy (mount_options, ARRAY_LEN (mount_options), &f->n_mount_options);
   f->linux_ = linux_features ();
   add_annotations (&f->annotations);

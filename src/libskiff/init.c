@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "linux/process.h"
 #include "payload.h"
 #include "linux/rootfs.h"
@@ -34,14 +35,29 @@ has_ns (const skiff_init_args *a, int flag)
 
 /* Namespaces first: user (so the rest are owned by it), then the others. */
 static int
-enter_namespaces (const skiff_init_args *a, skiff_error **err)
+wait_go (const skiff_init_args *a, char **payload, skiff_error **err)
 {
-  skiff_sync_msg msg;
-  /* The runtime writes our id maps and puts us in the cgroup, then says GO. */
+  skiff_sync_msg msg = { 0 };
   if (skiff_sync_recv (a->sync_fd, &msg, err) < 0)
     return -1;
   if (msg.type != SKIFF_SYNC_GO)
-    return skiff_error_set (err, EPROTO, "unexpected message %u from runtime", msg.type);
+    {
+      skiff_sync_msg_clear (&msg);
+      return skiff_error_set (err, EPROTO, "unexpected message %u from runtime", msg.type);
+    }
+  if (payload)
+    *payload = take_ptr (&msg.payload);
+  skiff_sync_msg_clear (&msg);
+  return 0;
+}
+
+/* The runtime writes our id maps and puts us in the cgroup, then says GO
+ * with the state JSON the hooks get on stdin. */
+static int
+enter_namespaces (const skiff_init_args *a, char **state_json, skiff_error **err)
+{
+  if (wait_go (a, state_json, err) < 0)
+    return -1;
   if (skiff_ns_join (a->ns, CLONE_NEWUSER, err) < 0)
     return -1;
   if (has_ns (a, CLONE_NEWUSER))
@@ -97,10 +113,39 @@ create_cwd (const oci_process *p, skiff_error **err)
     }
 }
 
+typedef struct hook_ctx {
+  const skiff_init_args *a;
+  const char *state_json;
+} hook_ctx;
+
+/* Mounts are done and pivot_root is next: the runtime runs the prestart and
+ * createRuntime hooks in its namespaces while we wait, then the
+ * createContainer hooks run here, in the container's namespaces (the
+ * runtime-spec's lifecycle, steps 5-6). */
 static int
-build_rootfs (const skiff_init_args *a, skiff_error **err)
+run_create_hooks (void *data, skiff_error **err)
 {
+  const hook_ctx *h = data;
+  size_t n_pre, n_rt;
+  skiff_hooks_of (h->a->spec, SKIFF_HOOK_PRESTART, &n_pre);
+  skiff_hooks_of (h->a->spec, SKIFF_HOOK_CREATE_RUNTIME, &n_rt);
+  if (n_pre + n_rt > 0)
+    {
+      if (skiff_sync_send (h->a->sync_fd, SKIFF_SYNC_HOOKS, 0, NULL, err) < 0)
+        return -1;
+      if (wait_go (h->a, NULL, err) < 0)
+        return -1;
+    }
+  return skiff_hooks_run (h->a->spec, SKIFF_HOOK_CREATE_CONTAINER, h->state_json, err);
+}
+
+static int
+build_rootfs (const skiff_init_args *a, const char *state_json, skiff_error **err)
+{
+  hook_ctx hooks = { a, state_json };
   skiff_rootfs_opts ro = {
+    .before_pivot = run_create_hooks,
+    .before_pivot_data = &hooks,
     .rootfs = a->rootfs,
     .bundle = a->bundle,
     .no_pivot = a->opts->no_pivot,
@@ -188,7 +233,9 @@ skiff_init_run (const skiff_init_args *a)
    * /proc files while we still hold host resources. */
   prctl (PR_SET_DUMPABLE, 0);
 
-  if (enter_namespaces (a, &err) < 0 || set_names (a, &err) < 0 || build_rootfs (a, &err) < 0)
+  cleanup_free char *state_json = NULL;
+  if (enter_namespaces (a, &state_json, &err) < 0 || set_names (a, &err) < 0
+      || build_rootfs (a, state_json, &err) < 0)
     init_fail (a, err);
   char **env = skiff_payload_env (p, a->listen_fds);
   cleanup_free char *path = NULL;
@@ -202,7 +249,11 @@ skiff_init_run (const skiff_init_args *a)
   close (a->sync_fd);
 
   wait_for_start (a);
-  if (skiff_payload_lockdown (p, a->spec->linux_, nnp, &err) < 0)
+  /* startContainer hooks: in the container, after start, before the payload;
+   * runc shows them the status "created". */
+  cleanup_free char *started = skiff_state_json_with_status (state_json, "created");
+  if (skiff_hooks_run (a->spec, SKIFF_HOOK_START_CONTAINER, started ? started : state_json, &err) < 0
+      || skiff_payload_lockdown (p, a->spec->linux_, nnp, &err) < 0)
     {
       fprintf (stderr, "skiff: %s\n", err->msg);
       _exit (1);

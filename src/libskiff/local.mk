@@ -16,6 +16,8 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/run.c \
 	src/libskiff/payload.h \
 	src/libskiff/payload.c \
+	src/libskiff/hooks.h \
+	src/libskiff/hooks.c \
 	src/libskiff/ops.c \
 	src/libskiff/exec.c \
 	src/libskiff/linux/namespaces.h \

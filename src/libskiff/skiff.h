@@ -14,6 +14,8 @@ typedef struct skiff_context {
   const char *state_root; /* --root, default /run/skiff */
   bool systemd_cgroup;    /* --systemd-cgroup */
   bool debug;             /* --debug */
+  /* Non-fatal problems (a failed poststart/poststop hook); may be NULL. */
+  void (*warn) (const char *msg);
 } skiff_context;
 
 typedef struct skiff_create_opts {

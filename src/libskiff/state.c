@@ -142,26 +142,37 @@ load_state_file (skiff_record *rec, skiff_error **err)
   return 0;
 }
 
-int
-skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record **out,
-                   skiff_error **err)
+static skiff_record *
+record_open_locked (int rootfd, const char *id, bool exclusive, skiff_error **err)
 {
   int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return skiff_error_set (err, 0, "container `%s` does not exist", id);
-      return skiff_error_set (err, errno, "open state of container `%s`", id);
+        skiff_error_set (err, 0, "container `%s` does not exist", id);
+      else
+        skiff_error_set (err, errno, "open state of container `%s`", id);
+      return NULL;
     }
   skiff_record *rec = record_new (id, fd);
   if (lock_dir (fd, exclusive, id, err) < 0)
     {
       skiff_record_free (rec);
-      return -1;
+      return NULL;
     }
+  return rec;
+}
+
+int
+skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record **out,
+                   skiff_error **err)
+{
+  skiff_record *rec = record_open_locked (rootfd, id, exclusive, err);
+  if (rec == NULL)
+    return -1;
   /* A directory without state.json is a create that never finished (the
    * runtime was killed): leave state NULL so delete --force can clean it. */
-  if (faccessat (fd, STATE_FILE, F_OK, 0) == 0)
+  if (faccessat (rec->dirfd, STATE_FILE, F_OK, 0) == 0)
     {
       if (load_state_file (rec, err) < 0 || load_init_file (rec, err) < 0)
         {
@@ -169,12 +180,37 @@ skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record **ou
           return -1;
         }
     }
-  else if (faccessat (fd, INIT_FILE, F_OK, 0) == 0)
+  else if (faccessat (rec->dirfd, INIT_FILE, F_OK, 0) == 0)
     {
       skiff_error *ignored = NULL;
       load_init_file (rec, &ignored); /* best effort: lets delete kill the orphan init */
       skiff_error_free (ignored);
     }
+  *out = rec;
+  return 0;
+}
+
+int
+skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff_error **err)
+{
+  skiff_record *rec = record_open_locked (rootfd, id, true, err);
+  if (rec == NULL)
+    return -1;
+  skiff_error *ignored = NULL;
+  /* Whatever still parses helps: the init file names the pid and cgroup. */
+  if (load_init_file (rec, &ignored) < 0)
+    {
+      rec->init_pid = 0;
+      free (rec->cgroup_path);
+      rec->cgroup_path = NULL;
+    }
+  skiff_error_clear (&ignored);
+  if (load_state_file (rec, &ignored) < 0)
+    {
+      oci_state_free (rec->state);
+      rec->state = NULL;
+    }
+  skiff_error_free (ignored);
   *out = rec;
   return 0;
 }
@@ -285,6 +321,20 @@ frozen (const skiff_record *rec)
   return rec->cgroup_path != NULL && skiff_cgroup_is_frozen (rec->cgroup_path);
 }
 
+/* Created means the init still waits on the exec fifo. The file alone does
+ * not prove it: a `start` killed between its write and its unlink leaves the
+ * file behind while the init has gone on, so ask whether anyone still holds
+ * the read side (the init closes it before execve). */
+static bool
+fifo_has_reader (const skiff_record *rec)
+{
+  int fd = openat (rec->dirfd, FIFO_FILE, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return false; /* ENOENT: started; ENXIO: nobody reads it any more */
+  close (fd);
+  return true;
+}
+
 const char *
 skiff_record_status (const skiff_record *rec)
 {
@@ -292,7 +342,7 @@ skiff_record_status (const skiff_record *rec)
     return "creating";
   if (!skiff_record_init_alive (rec))
     return "stopped";
-  if (faccessat (rec->dirfd, FIFO_FILE, F_OK, 0) == 0)
+  if (fifo_has_reader (rec))
     return "created";
   return frozen (rec) ? "paused" : "running";
 }

@@ -35,6 +35,9 @@ int skiff_record_create (int rootfd, const char *id, skiff_record **out, skiff_e
  * files. A container whose creation never finished has state == NULL. */
 int skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record **out,
                        skiff_error **err);
+/* For delete --force of a container whose files are corrupt: lock it and
+ * load what still parses (state may be NULL, init_pid 0). */
+int skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff_error **err);
 /* Write init file then state.json, both atomically. */
 int skiff_record_save (skiff_record *rec, skiff_error **err);
 /* Store / load the container's config (config.json in the state dir). */

@@ -1,6 +1,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -18,8 +19,13 @@ skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_e
 {
   size_t plen = payload ? strlen (payload) : 0;
   if (plen > SKIFF_SYNC_MAX_PAYLOAD)
-    plen = SKIFF_SYNC_MAX_PAYLOAD;
-  char buf[sizeof (struct wire_header) + SKIFF_SYNC_MAX_PAYLOAD];
+    {
+      /* Errors are only truncated; data must arrive whole or not at all. */
+      if (type != SKIFF_SYNC_ERROR)
+        return skiff_error_set (err, EMSGSIZE, "message to container init (%zu bytes)", plen);
+      plen = SKIFF_SYNC_MAX_PAYLOAD;
+    }
+  cleanup_free char *buf = xmalloc (sizeof (struct wire_header) + plen);
   struct wire_header h = { type, errnum };
   memcpy (buf, &h, sizeof h);
   if (plen)
@@ -42,13 +48,11 @@ skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error
   if (len > sizeof h + SKIFF_SYNC_MAX_PAYLOAD)
     return skiff_error_set (err, EPROTO, "oversized message from container init");
   memcpy (&h, buf, sizeof h);
-  if (h.type < SKIFF_SYNC_GO || h.type > SKIFF_SYNC_ERROR)
+  if (h.type < SKIFF_SYNC_GO || h.type > SKIFF_SYNC_HOOKS)
     return skiff_error_set (err, EPROTO, "unknown message type %u from container init", h.type);
   msg->type = h.type;
   msg->errnum = h.errnum;
-  size_t plen = len - sizeof h;
-  memcpy (msg->payload, (const char *) buf + sizeof h, plen);
-  msg->payload[plen] = '\0';
+  msg->payload = xstrndup ((const char *) buf + sizeof h, len - sizeof h);
   return 0;
 }
 
@@ -56,16 +60,24 @@ int
 skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err)
 {
   /* One byte more than the largest valid message so oversize is detectable. */
-  char buf[sizeof (struct wire_header) + SKIFF_SYNC_MAX_PAYLOAD + 1];
+  size_t cap = sizeof (struct wire_header) + SKIFF_SYNC_MAX_PAYLOAD + 1;
+  cleanup_free char *buf = xmalloc (cap);
   ssize_t r;
   do
-    r = recv (fd, buf, sizeof buf, MSG_TRUNC);
+    r = recv (fd, buf, cap, MSG_TRUNC);
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return skiff_error_set (err, errno, "receive from container init");
   if (r == 0)
     return skiff_error_set (err, 0, "container init exited during setup");
   return skiff_sync_decode (buf, (size_t) r, msg, err);
+}
+
+void
+skiff_sync_msg_clear (skiff_sync_msg *msg)
+{
+  free (msg->payload);
+  msg->payload = NULL;
 }
 
 void

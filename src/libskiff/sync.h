@@ -10,18 +10,22 @@
 #include "error.h"
 
 enum skiff_sync_type {
-  SKIFF_SYNC_GO = 1,    /* parent -> child: id maps written, cgroup joined: continue */
+  SKIFF_SYNC_GO = 1,    /* parent -> child: continue; the first GO carries the state JSON */
   SKIFF_SYNC_READY = 2, /* child -> parent: setup done, waiting for start */
   SKIFF_SYNC_ERROR = 3, /* child -> parent: setup failed; payload is the message */
+  SKIFF_SYNC_HOOKS = 4, /* child -> parent: mounts done, run prestart/createRuntime, then GO */
 };
 
-#define SKIFF_SYNC_MAX_PAYLOAD 4000
+/* Room for the state JSON (with annotations) that GO carries for hooks. */
+#define SKIFF_SYNC_MAX_PAYLOAD 65536
 
 typedef struct skiff_sync_msg {
   uint32_t type;
   int32_t errnum;
-  char payload[SKIFF_SYNC_MAX_PAYLOAD + 1]; /* NUL-terminated */
+  char *payload; /* NUL-terminated, malloc'd; free with skiff_sync_msg_clear */
 } skiff_sync_msg;
+
+void skiff_sync_msg_clear (skiff_sync_msg *msg);
 
 int skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_error **err);
 /* Receive one message. EOF (peer gone) is an error "container init exited". */

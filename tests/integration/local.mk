@@ -11,7 +11,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_errors.py \
 	tests/integration/test_cgroups.py \
 	tests/integration/test_exec.py \
-	tests/integration/test_ops.py
+	tests/integration/test_ops.py \
+	tests/integration/test_hooks.py
 
 EXTRA_DIST += \
 	$(INTEGRATION_TESTS) \
@@ -35,12 +36,14 @@ check-integration: skiff$(EXEEXT)
 	PYTHONDONTWRITEBYTECODE=1 $(PYTEST) $(PYTEST_FLAGS) $(PYTEST_ARGS) \
 		$(abs_top_srcdir)/tests/integration --skiff=$(abs_top_builddir)/skiff$(EXEEXT)
 
-# Unit tests, then integration tests; both run even if the first fails, and
-# the output ends with pytest's summary line.
+# Unit, integration, security, security under ENOSYS; all run even if one
+# fails, and the output ends with pytest's summary line (the last lane's).
 check-all:
 	@rc=0; \
 	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-integration || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-security || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-security-enosys || rc=1; \
 	exit $$rc
 
 clean-local: clean-demo

@@ -56,7 +56,7 @@ static void
 test_sync_decode (void)
 {
   static char buf[8 + SKIFF_SYNC_MAX_PAYLOAD + 16];
-  skiff_sync_msg msg;
+  skiff_sync_msg msg = { 0 };
   uint32_t type = SKIFF_SYNC_ERROR;
   int32_t errnum = EPERM;
   memcpy (buf, &type, 4);
@@ -65,10 +65,12 @@ test_sync_decode (void)
   CHECK (decode (buf, 20, &msg) == 0);
   CHECK (msg.type == SKIFF_SYNC_ERROR && msg.errnum == EPERM);
   CHECK_STR (msg.payload, "mount failed");
+  skiff_sync_msg_clear (&msg);
   /* Too short, oversized, unknown types: refused, never read past the end. */
   CHECK (decode (buf, 0, &msg) == -1);
   CHECK (decode (buf, 7, &msg) == -1);
   CHECK (decode (buf, 8 + SKIFF_SYNC_MAX_PAYLOAD, &msg) == 0);
+  skiff_sync_msg_clear (&msg);
   CHECK (decode (buf, 8 + SKIFF_SYNC_MAX_PAYLOAD + 1, &msg) == -1);
   type = 0;
   memcpy (buf, &type, 4);

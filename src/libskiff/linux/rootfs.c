@@ -134,6 +134,7 @@ skiff_rootfs_setup (const oci_spec *spec, const skiff_rootfs_opts *opts, skiff_e
   if (rootfd < 0)
     return skiff_error_set (err, errno, "open rootfs `%s`", rootpath);
   if (build_root (rootfd, rootpath, spec, opts, err) < 0
+      || (opts->before_pivot && opts->before_pivot (opts->before_pivot_data, err) < 0)
       || (opts->no_pivot ? do_chroot : do_pivot) (rootfd, rootpath, err) < 0)
     {
       skiff_masked_release ();
