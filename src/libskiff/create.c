@@ -87,13 +87,7 @@ check_unsupported (const oci_spec *s, skiff_error **err)
   const oci_process *p = s->process;
   const oci_linux *lx = s->linux_;
   const char *what = NULL;
-  if (p->scheduler)
-    what = "process.scheduler";
-  else if (p->io_priority)
-    what = "process.ioPriority";
-  else if (p->exec_cpu_affinity)
-    what = "process.execCPUAffinity";
-  else if (p->apparmor_profile && *p->apparmor_profile)
+  if (p->apparmor_profile && *p->apparmor_profile)
     what = "process.apparmorProfile (AppArmor is not available)";
   else if (p->selinux_label && *p->selinux_label)
     what = "process.selinuxLabel (SELinux is not available)";

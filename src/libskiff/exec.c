@@ -33,6 +33,7 @@
 #include "cgroup/join.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/scheduling.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "skiff.h"
@@ -479,7 +480,11 @@ run_payload (const exec_job *j)
   bool nnp = p->no_new_privileges.set && p->no_new_privileges.value;
   char **env = NULL;
   char *path = NULL;
-  if (wait_go (j->sock[1], &err) < 0 || prepare_payload (j, nnp, &env, &path, &err) < 0)
+  const oci_cpu_affinity *aff = p->exec_cpu_affinity;
+  /* GO: we are in the container's cgroup now. */
+  if (wait_go (j->sock[1], &err) < 0
+      || (aff && skiff_cpu_affinity_apply (aff->final, "execCPUAffinity.final", &err) < 0)
+      || prepare_payload (j, nnp, &env, &path, &err) < 0)
     child_fail (j->sock[1], err);
   skiff_payload_reset_signals ();
   execve (path, skiff_payload_argv (p), env);
@@ -496,7 +501,9 @@ run_setns_child (const exec_job *j)
    * processes (ptrace, /proc/<pid>/exe) while we are the host binary. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   prctl (PR_SET_DUMPABLE, 0);
-  if (join_namespaces (j, &err) < 0)
+  const oci_cpu_affinity *aff = j->spec->process->exec_cpu_affinity;
+  if ((aff && skiff_cpu_affinity_apply (aff->initial, "execCPUAffinity.initial", &err) < 0)
+      || join_namespaces (j, &err) < 0)
     child_fail (j->sock[1], err);
   pid_t pid = fork ();
   if (pid < 0)

@@ -13,6 +13,7 @@
 
 #include "hooks.h"
 #include "linux/process.h"
+#include "linux/scheduling.h"
 #include "payload.h"
 #include "linux/rootfs.h"
 #include "linux/seccomp.h"
@@ -56,7 +57,13 @@ wait_go (const skiff_init_args *a, char **payload, skiff_error **err)
 static int
 enter_namespaces (const skiff_init_args *a, char **state_json, skiff_error **err)
 {
+  const oci_cpu_affinity *aff = a->spec->process->exec_cpu_affinity;
+  if (aff && skiff_cpu_affinity_apply (aff->initial, "execCPUAffinity.initial", err) < 0)
+    return -1;
   if (wait_go (a, state_json, err) < 0)
+    return -1;
+  /* Now in the container's cgroup. */
+  if (aff && skiff_cpu_affinity_apply (aff->final, "execCPUAffinity.final", err) < 0)
     return -1;
   if (skiff_ns_join (a->ns, CLONE_NEWUSER, err) < 0)
     return -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "linux/process.h"
+#include "linux/scheduling.h"
 #include "linux/seccomp.h"
 #include "util.h"
 
@@ -82,6 +83,10 @@ skiff_payload_prepare (const oci_process *p, const oci_linux *lx, const char *ke
   if (keyring_id && skiff_session_keyring_join (keyring_id, err) < 0)
     return -1;
   if (skiff_rlimits_apply (p, err) < 0)
+    return -1;
+  /* Real-time policies and I/O classes need CAP_SYS_NICE/CAP_SYS_ADMIN:
+   * before the credentials drop them. */
+  if (skiff_scheduler_apply (p->scheduler, err) < 0 || skiff_io_priority_apply (p->io_priority, err) < 0)
     return -1;
   skiff_umask_apply (p);
   if (!nnp && lx && skiff_seccomp_load (lx->seccomp, err) < 0)

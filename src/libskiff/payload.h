@@ -24,7 +24,7 @@ char **skiff_payload_env (const oci_process *p, int listen_fds);
 char **skiff_payload_argv (const oci_process *p);
 
 /* The privileged part, in SECURITY.md's order: session keyring (unless
- * keyring_id is NULL), rlimits, umask, seccomp when !nnp (it needs
+ * keyring_id is NULL), rlimits, scheduler, ioPriority, umask, seccomp when !nnp (it needs
  * CAP_SYS_ADMIN then), credentials, cwd. */
 int skiff_payload_prepare (const oci_process *p, const oci_linux *lx, const char *keyring_id, bool nnp,
                            skiff_error **err);

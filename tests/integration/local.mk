@@ -12,7 +12,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_cgroups.py \
 	tests/integration/test_exec.py \
 	tests/integration/test_ops.py \
-	tests/integration/test_hooks.py
+	tests/integration/test_hooks.py \
+	tests/integration/test_scheduling.py
 
 EXTRA_DIST += \
 	$(INTEGRATION_TESTS) \

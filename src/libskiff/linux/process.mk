@@ -8,4 +8,6 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/terminal.h \
 	src/libskiff/linux/terminal.c \
 	src/libskiff/linux/seccomp.h \
-	src/libskiff/linux/seccomp.c
+	src/libskiff/linux/seccomp.c \
+	src/libskiff/linux/scheduling.h \
+	src/libskiff/linux/scheduling.c
