@@ -19,6 +19,7 @@
 #include "cgroup/cgroup.h"
 #include "hooks.h"
 #include "init.h"
+#include "notify.h"
 #include "linux/namespaces.h"
 #include "linux/terminal.h"
 #include "payload.h"
@@ -41,11 +42,13 @@ typedef struct create_job {
   pid_t pid;
   bool cgroup_entered;
   char *state_json; /* what the create-time hooks read on stdin */
+  skiff_notify notify;
 } create_job;
 
 static void
 job_release (create_job *j)
 {
+  skiff_notify_release (&j->notify);
   skiff_ns_plan_close (&j->ns);
   if (j->fifo_fd >= 0)
     close (j->fifo_fd);
@@ -357,7 +360,7 @@ record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
     return -1;
   if (o->pid_file && skiff_pid_file_write (o->pid_file, j->pid, err) < 0)
     return -1;
-  return 0;
+  return skiff_notify_start_relay (&j->notify, j->pid, err);
 }
 
 static int
@@ -378,6 +381,12 @@ prepare_host_side (create_job *j, const skiff_context *ctx, const skiff_create_o
   if (j->spec->process->terminal.value
       && (j->console_fd = skiff_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
+  char abs_root[PATH_MAX];
+  if (realpath (root, abs_root) == NULL)
+    return skiff_error_set (err, errno, "state directory `%s`", root);
+  cleanup_free char *dir = xasprintf ("%s/%s", abs_root, o->id);
+  if (skiff_notify_prepare (&j->notify, dir, j->spec, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
     return skiff_error_set (err, errno, "socketpair");
   return skiff_ns_plan_build (j->spec->linux_, &j->ns, err);
@@ -387,7 +396,7 @@ int
 skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid_t *init_pid,
                        skiff_error **err)
 {
-  create_job j = { .rootfd = -1, .fifo_fd = -1, .console_fd = -1, .sock = { -1, -1 } };
+  create_job j = { .rootfd = -1, .fifo_fd = -1, .console_fd = -1, .sock = { -1, -1 }, .notify = { .fd = -1 } };
   if (skiff_validate_id (o->id, err) < 0)
     return -1;
   if (o->preserve_fds < 0)

@@ -18,6 +18,8 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/payload.c \
 	src/libskiff/hooks.h \
 	src/libskiff/hooks.c \
+	src/libskiff/notify.h \
+	src/libskiff/notify.c \
 	src/libskiff/ops.c \
 	src/libskiff/exec.c \
 	src/libskiff/linux/namespaces.h \

@@ -13,7 +13,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test_exec.py \
 	tests/integration/test_ops.py \
 	tests/integration/test_hooks.py \
-	tests/integration/test_scheduling.py
+	tests/integration/test_scheduling.py \
+	tests/integration/test_notify.py \
+	tests/integration/helpers/sd-notify.c
 
 EXTRA_DIST += \
 	$(INTEGRATION_TESTS) \

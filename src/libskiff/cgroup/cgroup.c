@@ -165,6 +165,14 @@ skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err)
         return cg_write (dir, "cgroup.kill", "1", err);
       return signal_pids (path, signo, err);
     }
+  /* The common case on delete: the init died and took its pid namespace
+   * with it. An empty cgroup needs no freeze/thaw round trip. */
+  pid_t *pids = NULL;
+  size_t n = 0;
+  bool empty = skiff_cgroup_pids (path, &pids, &n, NULL) == 0 && n == 0;
+  free (pids);
+  if (empty)
+    return 0;
   bool frozen = cg_v1_freeze (&h, path, true, NULL) == 0;
   int r = signal_pids (path, signo, err);
   if (frozen && cg_v1_freeze (&h, path, false, r < 0 ? NULL : err) < 0)
