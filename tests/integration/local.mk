@@ -15,6 +15,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_hooks.py \
 	tests/integration/test_scheduling.py \
 	tests/integration/test_notify.py \
+	tests/integration/test_copyup.py \
+	tests/integration/test_cgroup_mount.py \
 	tests/integration/helpers/sd-notify.c
 
 EXTRA_DIST += \
@@ -47,6 +49,8 @@ check-all:
 	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-integration || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-security || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-security-enosys || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-vm || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) --no-print-directory check-peers || rc=1; \
 	exit $$rc
 
 clean-local: clean-demo

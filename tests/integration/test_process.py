@@ -3,14 +3,11 @@ umask, rlimits, no_new_privs, oom_score_adj, capabilities, terminal,
 preserved fds, LISTEN_FDS."""
 
 import os
-import select
-import socket
 import subprocess
-import threading
 
 import pytest
 
-from conftest import CAPS, FilePopen, cap_mask, parse_status
+from conftest import ConsoleSocket, FilePopen, cap_mask, parse_status
 
 
 def both(rt, ref, bundle, args, *flags, expect_rc=0):
@@ -229,59 +226,6 @@ def test_unknown_capability_refused(rt, ref, bundle):
     assert res.returncode == 1
     assert "CAP_NOT_A_CAP" in res.stderr
     assert rt.ids() == []
-
-
-class ConsoleSocket:
-    """AF_UNIX server receiving the pty master (SCM_RIGHTS) from the runtime."""
-
-    def __init__(self, path):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(1)
-        self.sock.settimeout(30)
-        self.master = None
-        self.error = None
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        try:
-            conn, _ = self.sock.accept()
-            with conn:
-                _, fds, _, _ = socket.recv_fds(conn, 4096, 4)
-                self.master = fds[0]
-                for fd in fds[1:]:
-                    os.close(fd)
-        except Exception as e:  # reported by wait()
-            self.error = e
-
-    def wait(self):
-        self.thread.join(30)
-        assert self.master is not None, "no pty master received: %r" % self.error
-        return self.master
-
-    def read_all(self, timeout=10):
-        import time
-        out = b""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rd, _, _ = select.select([self.master], [], [], 0.2)
-            if not rd:
-                continue
-            try:
-                data = os.read(self.master, 4096)
-            except OSError:  # EIO: the slave side is closed
-                break
-            if not data:
-                break
-            out += data
-        return out.decode(errors="replace")
-
-    def close(self):
-        if self.master is not None:
-            os.close(self.master)
-        self.sock.close()
 
 
 def test_terminal_console_socket(rt, bundle, scratch):

@@ -3,15 +3,11 @@
 import hashlib
 import os
 import re
-import select
 import shlex
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
-import threading
-import time
 
 import skiff_it_conftest as it  # loaded by conftest.py
 
@@ -19,6 +15,7 @@ TOKEN = it.TOKEN
 parse_status = it.parse_status
 cap_mask = it.cap_mask
 wait_until = it.wait_until
+ConsoleSocket = it.ConsoleSocket
 
 DEV_MOUNTS = ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue")
 
@@ -139,58 +136,6 @@ def skiff_exec(rt, cid, *argv, flags=(), **kw):
 
 def status_of(text):
     return parse_status(text)
-
-
-class ConsoleSocket:
-    """AF_UNIX server receiving the pty master (SCM_RIGHTS) from the runtime."""
-
-    def __init__(self, path):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(1)
-        self.sock.settimeout(30)
-        self.master = None
-        self.error = None
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        try:
-            conn, _ = self.sock.accept()
-            with conn:
-                _, fds, _, _ = socket.recv_fds(conn, 4096, 4)
-                self.master = fds[0]
-                for fd in fds[1:]:
-                    os.close(fd)
-        except Exception as e:  # reported by wait()
-            self.error = e
-
-    def wait(self):
-        self.thread.join(30)
-        assert self.master is not None, "no pty master received: %r" % self.error
-        return self.master
-
-    def read_all(self, timeout=10):
-        out = b""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rd, _, _ = select.select([self.master], [], [], 0.2)
-            if not rd:
-                continue
-            try:
-                data = os.read(self.master, 4096)
-            except OSError:  # EIO: the slave side is closed
-                break
-            if not data:
-                break
-            out += data
-        return out.decode(errors="replace")
-
-    def close(self):
-        if self.master is not None:
-            os.close(self.master)
-        self.sock.close()
 
 
 class Sleeper:

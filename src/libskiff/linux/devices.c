@@ -253,5 +253,7 @@ skiff_devices_setup (int rootfd, const char *rootpath, const oci_spec *spec, con
     }
   if (dev_symlinks (devfd, err) < 0)
     return -1;
-  return dev_console (devfd, err);
+  /* The pty is bound over /dev/console only with a terminal (as runc). */
+  bool terminal = spec->process && spec->process->terminal.value;
+  return terminal ? dev_console (devfd, err) : 0;
 }

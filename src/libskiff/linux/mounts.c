@@ -169,10 +169,7 @@ skiff_mount_opts_parse (char *const *options, size_t n, skiff_mount_opts *out, s
       if (j < sizeof opt_table / sizeof opt_table[0])
         opts_apply_def (out, &opt_table[j]);
       else if (strcmp (opt, "tmpcopyup") == 0)
-        {
-          skiff_mount_opts_free (out);
-          return skiff_error_set (err, ENOTSUP, "mount option `tmpcopyup` is not supported yet");
-        }
+        out->tmpcopyup = true;
       else
         opts_add_data (out, opt);
     }
@@ -336,6 +333,24 @@ userns_fallback (const char *type, int target, const char *dest, skiff_error **e
 }
 
 static int
+mount_tmpfs_copy_up (int rootfd, int target, const char *dest, const skiff_mount_opts *o, skiff_error **err)
+{
+  /* Still the image's directory: after the mount this fd keeps reading it. */
+  cleanup_close int covered = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (covered < 0)
+    return skiff_error_set (err, errno, "open `%s`", dest);
+  /* Writable while we fill it; a read-only tmpfs gets ro afterwards. */
+  if (mount_fs_fd ("tmpfs", target, dest, "tmpfs", o->flags & ~MS_RDONLY, o->data, err) < 0)
+    return -1;
+  cleanup_close int fresh = safe_path_open (rootfd, dest, true, err);
+  if (fresh < 0 || skiff_tmpfs_copy_up (covered, fresh, dest, err) < 0)
+    return -1;
+  if (o->flags & MS_RDONLY)
+    return mount_remount_fd (fresh, dest, o->flags | MS_RDONLY, err);
+  return 0;
+}
+
+static int
 do_fs (int rootfd, const char *rootpath, const char *dest, const oci_mount *m, const skiff_mount_opts *o,
        const skiff_rootfs_opts *opts, bool *bound, skiff_error **err)
 {
@@ -348,6 +363,8 @@ do_fs (int rootfd, const char *rootpath, const char *dest, const oci_mount *m, c
   if (skiff_mount_check_dest (target, rootpath, dest, type, err) < 0)
     return -1;
   const char *source = m->source ? m->source : type;
+  if (o->tmpcopyup && strcmp (type, "tmpfs") == 0)
+    return mount_tmpfs_copy_up (rootfd, target, dest, o, err);
   if (mount_fs_fd (source, target, dest, type, o->flags, o->data, err) == 0)
     return 0;
   if ((strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0) && opts->userns

@@ -18,6 +18,7 @@ typedef struct skiff_mount_opts
   bool bind;      /* "bind" or "rbind" */
   bool recursive; /* "rbind" */
   bool idmap;     /* "idmap"/"ridmap": not supported yet */
+  bool tmpcopyup; /* tmpfs starts with a copy of the directory it covers */
   char *data;     /* unknown options joined with ',' (NULL when none) */
 } skiff_mount_opts;
 
@@ -25,6 +26,10 @@ typedef struct skiff_mount_opts
  * "r*" forms).  Unknown options go to data. */
 int skiff_mount_opts_parse (char *const *options, size_t n, skiff_mount_opts *out, skiff_error **err);
 void skiff_mount_opts_free (skiff_mount_opts *o);
+
+/* Copy the contents of the covered directory (an fd opened before the tmpfs
+ * was mounted over it) into the new tmpfs (copyup.c). */
+int skiff_tmpfs_copy_up (int covered, int tmpfs_root, const char *dest, skiff_error **err);
 
 /* Parse a propagation name ("rslave", "private", ...) into MS_* flags. */
 int skiff_propagation_parse (const char *name, unsigned long *out, skiff_error **err);

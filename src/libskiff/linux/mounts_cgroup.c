@@ -1,8 +1,10 @@
 /* "cgroup" mounts.  Unified host: cgroup2 (fresh with a cgroup namespace,
- * else a read-only bind of the host tree).  v1/hybrid host: a tmpfs with one
- * subdirectory per host hierarchy, each either a fresh cgroup mount with the
- * same controllers (cgroup namespace: the kernel shows the namespace root)
- * or a read-only bind of the host hierarchy. */
+ * else a bind of the container's own cgroup).  v1/hybrid host: a tmpfs with
+ * one subdirectory per host hierarchy, each either a fresh cgroup mount with
+ * the same controllers (cgroup namespace: the kernel shows the namespace
+ * root) or a bind of the container's own cgroup in that hierarchy, as runc
+ * does: the init is already in its cgroup when this runs, so
+ * /proc/self/cgroup names it.  Never the host's whole tree. */
 #include "mounts.h"
 #include "safe_path.h"
 #include "util.h"
@@ -12,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -21,12 +24,59 @@
 
 #define HOST_CGROUP "/sys/fs/cgroup"
 
-/* Without a cgroup namespace the container sees host cgroups: never writable. */
-#define CGROUP_RO_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
-
-static int
-bind_host_ro (const char *hostpath, int target, const char *dest, skiff_error **err)
+/* Does the /proc/self/cgroup controller list ("cpu,cpuacct",
+ * "name=systemd") name the hierarchy mounted with these super options? */
+static bool
+controllers_match (const char *list, const char *superopts)
 {
+  cleanup_free char *copy = xstrdup (list);
+  cleanup_free char *opts = xasprintf (",%s,", superopts);
+  char *save = NULL;
+  bool any = false;
+  for (char *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
+    {
+      cleanup_free char *needle = xasprintf (",%s,", t);
+      if (strstr (opts, needle) == NULL)
+        return false;
+      any = true;
+    }
+  return any;
+}
+
+/* Our cgroup in the hierarchy: v1 by controller list, cgroup2 by the "0::" line. */
+static char *
+own_cgroup (const char *fstype, const char *superopts)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+  char line[4096];
+  bool v2 = strcmp (fstype, "cgroup2") == 0;
+  while (f && fgets (line, sizeof line, f))
+    {
+      line[strcspn (line, "\n")] = '\0';
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL)
+        continue;
+      *c1 = *c2 = '\0';
+      const char *list = c1 + 1, *path = c2 + 1;
+      if (v2 ? *list == '\0' && strcmp (line, "0") == 0 : controllers_match (list, superopts))
+        return xstrdup (path);
+    }
+  return NULL;
+}
+
+/* Bind the container's own cgroup below a host hierarchy (mounted at
+ * mountpoint with mount root `root`) onto target; callers remount it. */
+static int
+bind_own_cgroup (const char *mountpoint, const char *root, const char *fstype, const char *superopts,
+                 int target, const char *dest, skiff_error **err)
+{
+  cleanup_free char *own = own_cgroup (fstype, superopts);
+  if (own == NULL)
+    return skiff_error_set (err, ENOENT, "%s: no %s entry in /proc/self/cgroup", dest, superopts);
+  size_t rl = strcmp (root, "/") == 0 ? 0 : strlen (root);
+  if (rl && (strncmp (own, root, rl) != 0 || (own[rl] != '/' && own[rl] != '\0')))
+    return skiff_error_set (err, EXDEV, "%s: cgroup `%s` is outside the mount root `%s`", dest, own, root);
+  cleanup_free char *hostpath = xasprintf ("%s%s", mountpoint, own + rl);
   cleanup_close int src = open (hostpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (src < 0)
     return skiff_error_set (err, errno, "open `%s`", hostpath);
@@ -44,13 +94,12 @@ cgroup2_mount (int rootfd, const char *rootpath, const char *dest, const skiff_m
     return -1;
   if (opts->new_cgroupns)
     return mount_fs_fd ("cgroup2", target, dest, "cgroup2", o->flags, o->data, err);
-  if (bind_host_ro (hostpath, target, dest, err) < 0)
+  if (bind_own_cgroup (hostpath, "/", "cgroup2", "", target, dest, err) < 0)
     return -1;
   cleanup_close int fd = safe_path_open (rootfd, dest, true, err);
   if (fd < 0)
     return -1;
-  return mount_remount_fd (fd, dest, (o->flags & ~MS_REMOUNT) | CGROUP_RO_FLAGS, err);
-}
+  return mount_remount_fd (fd, dest, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);}
 
 /* Super options of a v1 hierarchy minus rw/ro and release_agent: what
  * selects the same hierarchy again ("cpu,cpuacct", "name=systemd"). */
@@ -71,8 +120,9 @@ cgroup_select_opts (const char *superopts)
 }
 
 static int
-cgroup1_one (int tmpfd, const char *dest, const char *name, const char *fstype, const char *superopts,
-             const skiff_mount_opts *o, const skiff_rootfs_opts *opts, skiff_error **err)
+cgroup1_one (int tmpfd, const char *dest, const char *name, const char *root, const char *fstype,
+             const char *superopts, const skiff_mount_opts *o, const skiff_rootfs_opts *opts,
+             skiff_error **err)
 {
   cleanup_free char *shown = xasprintf ("%s/%s", dest, name);
   if (mkdirat (tmpfd, name, 0755) < 0 && errno != EEXIST)
@@ -85,13 +135,14 @@ cgroup1_one (int tmpfd, const char *dest, const char *name, const char *fstype, 
       cleanup_free char *data = strcmp (fstype, "cgroup") == 0 ? cgroup_select_opts (superopts) : NULL;
       return mount_fs_fd (fstype, sub, shown, fstype, o->flags & ~MS_REMOUNT, data, err);
     }
-  cleanup_free char *hostpath = xasprintf (HOST_CGROUP "/%s", name);
-  if (bind_host_ro (hostpath, sub, shown, err) < 0)
+  cleanup_free char *mountpoint = xasprintf (HOST_CGROUP "/%s", name);
+  if (bind_own_cgroup (mountpoint, root, fstype, superopts, sub, shown, err) < 0)
     return -1;
+  /* Reopen: sub is the directory under the new mount, not the mount. */
   cleanup_close int fd = openat (tmpfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return skiff_error_set (err, errno, "open `%s`", shown);
-  return mount_remount_fd (fd, shown, (o->flags & ~MS_REMOUNT) | CGROUP_RO_FLAGS, err);
+  return mount_remount_fd (fd, shown, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
 }
 
 /* One mountinfo line: "id parent maj:min root mountpoint opts [opt...] - fstype source superopts". */
@@ -118,7 +169,7 @@ cgroup1_line (int tmpfd, const char *dest, char *line, const skiff_mount_opts *o
   const char *name = mp + sizeof HOST_CGROUP;
   if (*name == '\0' || strchr (name, '/') || strchr (name, '\\'))
     return 0;
-  return cgroup1_one (tmpfd, dest, name, fstype, superopts, o, opts, err);
+  return cgroup1_one (tmpfd, dest, name, fields[3], fstype, superopts, o, opts, err);
 }
 
 /* cpu -> cpu,cpuacct style links of the host layout. */
@@ -179,8 +230,8 @@ cgroup1_mount (int rootfd, const char *rootpath, const char *dest, const skiff_m
     return -1;
   if (cgroup1_hierarchies (tmpfd, dest, o, opts, err) < 0)
     return -1;
-  /* The tmpfs itself read-only as asked (always without a cgroup namespace). */
-  if ((o->flags & MS_RDONLY) || !opts->new_cgroupns)
+  /* The tmpfs itself read-only as asked. */
+  if (o->flags & MS_RDONLY)
     return mount_remount_fd (tmpfd, dest, flags | MS_RDONLY, err);
   return 0;
 }
