@@ -43,12 +43,14 @@ typedef struct create_job {
   bool cgroup_entered;
   char *state_json; /* what the create-time hooks read on stdin */
   skiff_notify notify;
+  skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
 } create_job;
 
 static void
 job_release (create_job *j)
 {
   skiff_notify_release (&j->notify);
+  skiff_seccomp_prog_free (&j->seccomp);
   skiff_ns_plan_close (&j->ns);
   if (j->fifo_fd >= 0)
     close (j->fifo_fd);
@@ -241,6 +243,7 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     .id = o->id, .spec = j->spec, .opts = o, .bundle = j->bundle, .rootfs = j->rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
+    .seccomp = &j->seccomp,
   };
   pid_t pid = clone_init (clone_flags);
   if (pid < 0)
@@ -386,6 +389,9 @@ prepare_host_side (create_job *j, const skiff_context *ctx, const skiff_create_o
     return skiff_error_set (err, errno, "state directory `%s`", root);
   cleanup_free char *dir = xasprintf ("%s/%s", abs_root, o->id);
   if (skiff_notify_prepare (&j->notify, dir, j->spec, err) < 0)
+    return -1;
+  cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, abs_root);
+  if (j->spec->linux_ && skiff_seccomp_prepare (j->spec->linux_->seccomp, cache, &j->seccomp, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
     return skiff_error_set (err, errno, "socketpair");

@@ -60,6 +60,7 @@ typedef struct exec_job
   bool mask_saved;
   pid_t child;   /* the setns child, until reaped */
   pid_t payload; /* the process that execs */
+  skiff_seccomp_prog seccomp; /* compiled before fork; installed by the payload */
 } exec_job;
 
 /* Namespaces in setns order for the per-namespace fallback: user first (the
@@ -457,17 +458,16 @@ static int
 prepare_payload (const exec_job *j, bool nnp, char ***env, char **path, skiff_error **err)
 {
   const oci_process *p = j->spec->process;
-  const oci_linux *lx = j->spec->linux_;
   if (prune_fds (j, err) < 0)
     return -1;
   if (p->terminal.value && setup_tty (j->console_fd, p->console_size, err) < 0)
     return -1;
   *env = skiff_payload_env (p, 0);
-  if (skiff_payload_prepare (p, lx, j->id, nnp, err) < 0)
+  if (skiff_payload_prepare (p, &j->seccomp, j->id, nnp, err) < 0)
     return -1;
   if (skiff_exec_path_find (p, path, err) < 0)
     return -1;
-  if (skiff_payload_lockdown (p, lx, nnp, err) < 0)
+  if (skiff_payload_lockdown (p, &j->seccomp, nnp, err) < 0)
     return -1;
   return 0;
 }
@@ -659,6 +659,7 @@ block_signals (exec_job *j, skiff_error **err)
 static void
 job_release (exec_job *j)
 {
+  skiff_seccomp_prog_free (&j->seccomp);
   int status;
   if (j->child > 0)
     {
@@ -690,6 +691,10 @@ exec_prepare (exec_job *j, const skiff_context *ctx, skiff_error **err)
   /* Host fds opened without O_CLOEXEC must never reach the container. */
   mark_cloexec_from (3 + j->opts->preserve_fds);
   if (open_container (j, ctx, err) < 0 || build_process (j, err) < 0 || plan_namespaces (j, err) < 0)
+    return -1;
+  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
+  cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, root);
+  if (j->spec->linux_ && skiff_seccomp_prepare (j->spec->linux_->seccomp, cache, &j->seccomp, err) < 0)
     return -1;
   if (j->opts->console_socket
       && (j->console_fd = skiff_console_socket_connect (j->opts->console_socket, err)) < 0)

@@ -189,7 +189,7 @@ prepare_process (const skiff_init_args *a, bool nnp, skiff_error **err)
     return -1;
   if (lx && skiff_personality_apply (lx->personality, err) < 0)
     return -1;
-  return skiff_payload_prepare (p, lx, a->opts->no_new_keyring ? NULL : a->id, nnp, err);
+  return skiff_payload_prepare (p, a->seccomp, a->opts->no_new_keyring ? NULL : a->id, nnp, err);
 }
 
 /* Only the preserved fds and 0-2 reach the payload. */
@@ -260,7 +260,7 @@ skiff_init_run (const skiff_init_args *a)
    * runc shows them the status "created". */
   cleanup_free char *started = skiff_state_json_with_status (state_json, "created");
   if (skiff_hooks_run (a->spec, SKIFF_HOOK_START_CONTAINER, started ? started : state_json, &err) < 0
-      || skiff_payload_lockdown (p, a->spec->linux_, nnp, &err) < 0)
+      || skiff_payload_lockdown (p, a->seccomp, nnp, &err) < 0)
     {
       fprintf (stderr, "skiff: %s\n", err->msg);
       _exit (1);

@@ -11,7 +11,6 @@
 
 #include "linux/process.h"
 #include "linux/scheduling.h"
-#include "linux/seccomp.h"
 #include "util.h"
 
 void
@@ -77,8 +76,8 @@ skiff_payload_argv (const oci_process *p)
 }
 
 int
-skiff_payload_prepare (const oci_process *p, const oci_linux *lx, const char *keyring_id, bool nnp,
-                       skiff_error **err)
+skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const char *keyring_id,
+                       bool nnp, skiff_error **err)
 {
   if (keyring_id && skiff_session_keyring_join (keyring_id, err) < 0)
     return -1;
@@ -89,7 +88,7 @@ skiff_payload_prepare (const oci_process *p, const oci_linux *lx, const char *ke
   if (skiff_scheduler_apply (p->scheduler, err) < 0 || skiff_io_priority_apply (p->io_priority, err) < 0)
     return -1;
   skiff_umask_apply (p);
-  if (!nnp && lx && skiff_seccomp_load (lx->seccomp, err) < 0)
+  if (!nnp && skiff_seccomp_install (seccomp, err) < 0)
     return -1;
   if (skiff_credentials_apply (p, err) < 0)
     return -1;
@@ -97,13 +96,14 @@ skiff_payload_prepare (const oci_process *p, const oci_linux *lx, const char *ke
 }
 
 int
-skiff_payload_lockdown (const oci_process *p, const oci_linux *lx, bool nnp, skiff_error **err)
+skiff_payload_lockdown (const oci_process *p, const skiff_seccomp_prog *seccomp, bool nnp,
+                        skiff_error **err)
 {
   if (!nnp)
     return 0;
   if (skiff_no_new_privs_apply (p, err) < 0)
     return -1;
-  return lx ? skiff_seccomp_load (lx->seccomp, err) : 0;
+  return skiff_seccomp_install (seccomp, err);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "linux/seccomp.h"
 #include "oci.h"
 
 /* Default dispositions and an empty mask: both survive execve, so whatever
@@ -23,14 +24,18 @@ char **skiff_payload_env (const oci_process *p, int listen_fds);
 /* NULL-terminated copy of process.args for execve (the model counts them). */
 char **skiff_payload_argv (const oci_process *p);
 
+/* The seccomp filter is compiled (or taken from the cache) by the runtime
+ * before it forks: the payload side only installs it. */
+
 /* The privileged part, in SECURITY.md's order: session keyring (unless
  * keyring_id is NULL), rlimits, scheduler, ioPriority, umask, seccomp when !nnp (it needs
  * CAP_SYS_ADMIN then), credentials, cwd. */
-int skiff_payload_prepare (const oci_process *p, const oci_linux *lx, const char *keyring_id, bool nnp,
-                           skiff_error **err);
+int skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const char *keyring_id,
+                           bool nnp, skiff_error **err);
 
 /* Last step before execve with no_new_privs: set it, then load seccomp. */
-int skiff_payload_lockdown (const oci_process *p, const oci_linux *lx, bool nnp, skiff_error **err);
+int skiff_payload_lockdown (const oci_process *p, const skiff_seccomp_prog *seccomp, bool nnp,
+                            skiff_error **err);
 
 /* The exit status to report for a wait status: the code, or 128+signal. */
 int skiff_exit_status (int wait_status);

@@ -9,5 +9,6 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/terminal.c \
 	src/libskiff/linux/seccomp.h \
 	src/libskiff/linux/seccomp.c \
+	src/libskiff/linux/seccomp_cache.c \
 	src/libskiff/linux/scheduling.h \
 	src/libskiff/linux/scheduling.c

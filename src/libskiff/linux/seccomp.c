@@ -8,7 +8,11 @@
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -175,13 +179,28 @@ add_rule (scmp_filter_ctx ctx, const oci_syscall *sc, uint32_t def, skiff_error 
   return 0;
 }
 
-int
-skiff_seccomp_load (const oci_seccomp *seccomp, skiff_error **err)
+/* libseccomp applies these attributes as seccomp(2) flags at load time; an
+ * exported program does not carry them, so we keep them beside it. */
+static unsigned int
+filter_flags (const oci_seccomp *seccomp)
 {
-  if (seccomp == NULL)
-    return 0;
-  if (seccomp->listener_path && *seccomp->listener_path)
-    return skiff_error_set (err, ENOTSUP, "seccomp listenerPath is not supported yet");
+  unsigned int flags = 0;
+  for (size_t i = 0; i < seccomp->n_flags; i++)
+    {
+      const char *f = seccomp->flags[i];
+      if (strcmp (f, "SECCOMP_FILTER_FLAG_LOG") == 0)
+        flags |= SECCOMP_FILTER_FLAG_LOG;
+      else if (strcmp (f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+        flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+      else if (strcmp (f, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+        flags |= SECCOMP_FILTER_FLAG_TSYNC;
+    }
+  return flags;
+}
+
+static int
+build_filter (const oci_seccomp *seccomp, scmp_filter_ctx *out, skiff_error **err)
+{
   uint32_t def;
   if (parse_action (seccomp->default_action, &seccomp->default_errno_ret, &def, err) < 0)
     return skiff_error_wrap (err, "seccomp defaultAction");
@@ -202,8 +221,68 @@ skiff_seccomp_load (const oci_seccomp *seccomp, skiff_error **err)
   for (size_t i = 0; i < seccomp->n_syscalls; i++)
     if (add_rule (ctx, &seccomp->syscalls[i], def, err) < 0)
       return -1;
-  r = seccomp_load (ctx);
-  if (r < 0)
-    return skiff_error_set (err, -r, "seccomp: load the filter");
+  *out = take_ptr (&ctx);
   return 0;
+}
+
+int
+skiff_seccomp_compile (const oci_seccomp *seccomp, skiff_seccomp_prog *out, skiff_error **err)
+{
+  memset (out, 0, sizeof *out);
+  if (seccomp->listener_path && *seccomp->listener_path)
+    return skiff_error_set (err, ENOTSUP, "seccomp listenerPath is not supported yet");
+  cleanup_filter scmp_filter_ctx ctx = NULL;
+  if (build_filter (seccomp, &ctx, err) < 0)
+    return -1;
+  /* libseccomp 2.5 exports BPF only to an fd: a memfd keeps it in memory. */
+  cleanup_close int fd = memfd_create ("skiff-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "seccomp: memfd");
+  int r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    return skiff_error_set (err, -r, "seccomp: export the filter");
+  off_t size = lseek (fd, 0, SEEK_CUR);
+  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0
+      || size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
+    return skiff_error_set (err, EINVAL, "seccomp: exported filter has a bad size (%lld)", (long long) size);
+  out->insns = xmalloc ((size_t) size);
+  if (pread (fd, out->insns, (size_t) size, 0) != size)
+    {
+      skiff_seccomp_prog_free (out);
+      return skiff_error_set (err, errno, "seccomp: read the exported filter");
+    }
+  out->len = (unsigned short) (size / (off_t) sizeof (struct sock_filter));
+  out->flags = filter_flags (seccomp);
+  return 0;
+}
+
+int
+skiff_seccomp_install (const skiff_seccomp_prog *prog, skiff_error **err)
+{
+  if (prog == NULL || prog->len == 0)
+    return 0;
+  struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog) < 0)
+    return skiff_error_set (err, errno, "seccomp: load the filter");
+  return 0;
+}
+
+void
+skiff_seccomp_prog_free (skiff_seccomp_prog *prog)
+{
+  free (prog->insns);
+  memset (prog, 0, sizeof *prog);
+}
+
+int
+skiff_seccomp_load (const oci_seccomp *seccomp, skiff_error **err)
+{
+  if (seccomp == NULL)
+    return 0;
+  skiff_seccomp_prog prog;
+  if (skiff_seccomp_compile (seccomp, &prog, err) < 0)
+    return -1;
+  int r = skiff_seccomp_install (&prog, err);
+  skiff_seccomp_prog_free (&prog);
+  return r;
 }
