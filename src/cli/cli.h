@@ -89,5 +89,24 @@ int cli_cmd_resume (const skiff_context *ctx, int argc, char **argv);
 int cli_cmd_ps (const skiff_context *ctx, int argc, char **argv);
 int cli_cmd_update (const skiff_context *ctx, int argc, char **argv);
 int cli_cmd_events (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_checkpoint (const skiff_context *ctx, int argc, char **argv);
+int cli_cmd_restore (const skiff_context *ctx, int argc, char **argv);
+
+/* Options shared by checkpoint and restore (cmd_checkpoint.c). */
+enum {
+  OPT_CRIU_IMAGE_PATH = 0x300,
+  OPT_CRIU_WORK_PATH,
+  OPT_CRIU_TCP_ESTABLISHED,
+  OPT_CRIU_EXT_UNIX_SK,
+  OPT_CRIU_SHELL_JOB,
+  OPT_CRIU_FILE_LOCKS,
+  OPT_CRIU_MANAGE_CGROUPS_MODE,
+  OPT_CRIU_EMPTY_NS,
+  OPT_CRIU_AUTO_DEDUP,
+  OPT_CRIU_LAZY_PAGES,
+};
+struct skiff_criu_opts;
+/* One shared option into o: 1 if handled, 0 if not a shared option. */
+int cli_criu_option (int c, const char *arg, struct skiff_criu_opts *o);
 
 #endif

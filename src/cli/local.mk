@@ -19,5 +19,7 @@ skiff_SOURCES = \
 	src/cli/cmd_ps.c \
 	src/cli/cmd_update.c \
 	src/cli/cmd_events.c \
-	src/cli/cmd_features.c
+	src/cli/cmd_features.c \
+	src/cli/cmd_checkpoint.c \
+	src/cli/cmd_restore.c
 skiff_LDADD = $(SKIFF_LIBS)

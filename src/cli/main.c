@@ -16,7 +16,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-  { "checkpoint", NULL, "checkpoint a running container" },
+  { "checkpoint", cli_cmd_checkpoint, "checkpoint a running container" },
   { "create", cli_cmd_create, "create a container" },
   { "delete", cli_cmd_delete, "delete a container and the resources it holds" },
   { "events", cli_cmd_events, "display container events and statistics" },
@@ -26,7 +26,7 @@ static const struct command commands[] = {
   { "list", cli_cmd_list, "list containers under the state root" },
   { "pause", cli_cmd_pause, "suspend all processes inside the container" },
   { "ps", cli_cmd_ps, "display the processes running inside a container" },
-  { "restore", NULL, "restore a container from a checkpoint" },
+  { "restore", cli_cmd_restore, "restore a container from a checkpoint" },
   { "resume", cli_cmd_resume, "resume a paused container" },
   { "run", cli_cmd_run, "create and start a container" },
   { "spec", cli_cmd_spec, "create a new specification file" },

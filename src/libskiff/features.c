@@ -7,6 +7,7 @@
 
 #include <seccomp.h>
 
+#include "criu.h"
 #include "skiff.h"
 #include "util.h"
 
@@ -191,7 +192,8 @@ add_annotations (oci_map *m)
       scmp = xasprintf ("%u.%u.%u", v->major, v->minor, v->micro);
       map_add (m, "io.github.seccomp.libseccomp.version", scmp);
     }
-  map_add (m, "io.github.skiff.checkpoint.enabled", "false");
+  /* Whether checkpoint can work here: criu present and `criu check` passing. */
+  map_add (m, "io.github.skiff.checkpoint.enabled", skiff_criu_usable () ? "true" : "false");
   map_add (m, "io.github.skiff.commit", SKIFF_GIT_COMMIT);
   map_add (m, "io.github.skiff.version", PACKAGE_VERSION);
 }
@@ -211,26 +213,32 @@ skiff_features (void)
 }
 
 /* Shown by --version, crun style. SECCOMP and CAP are hard build
- * dependencies (configure fails without them); CRIU and idmapped mounts are
- * not implemented yet. */
+ * dependencies (configure fails without them); idmapped mounts are not
+ * implemented yet. CRIU says whether checkpoint can work on this host, so
+ * it runs `criu check` (only --version calls this). */
+#define FEATURE_TAGS_BASE                                                      \
+  "+SECCOMP +CAP" FEATURE_TAG_SYSTEMD FEATURE_TAG_SELINUX FEATURE_TAG_APPARMOR \
+  " +CGROUPV1 +CGROUPV2"
+#ifdef HAVE_SYSTEMD
+#define FEATURE_TAG_SYSTEMD " +SYSTEMD"
+#else
+#define FEATURE_TAG_SYSTEMD " -SYSTEMD"
+#endif
+#ifdef HAVE_SELINUX
+#define FEATURE_TAG_SELINUX " +SELINUX"
+#else
+#define FEATURE_TAG_SELINUX " -SELINUX"
+#endif
+#ifdef HAVE_APPARMOR
+#define FEATURE_TAG_APPARMOR " +APPARMOR"
+#else
+#define FEATURE_TAG_APPARMOR " -APPARMOR"
+#endif
+
 const char *
 skiff_feature_tags (void)
 {
-  return "+SECCOMP +CAP"
-#ifdef HAVE_SYSTEMD
-         " +SYSTEMD"
-#else
-         " -SYSTEMD"
-#endif
-#ifdef HAVE_SELINUX
-         " +SELINUX"
-#else
-         " -SELINUX"
-#endif
-#ifdef HAVE_APPARMOR
-         " +APPARMOR"
-#else
-         " -APPARMOR"
-#endif
-         " +CGROUPV1 +CGROUPV2 -CRIU -IDMAP";
+  if (skiff_criu_usable ())
+    return FEATURE_TAGS_BASE " +CRIU -IDMAP";
+  return FEATURE_TAGS_BASE " -CRIU -IDMAP";
 }

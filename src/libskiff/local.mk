@@ -20,6 +20,9 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/hooks.c \
 	src/libskiff/notify.h \
 	src/libskiff/notify.c \
+	src/libskiff/criu.h \
+	src/libskiff/criu.c \
+	src/libskiff/criu-argv.c \
 	src/libskiff/ops.c \
 	src/libskiff/exec.c \
 	src/libskiff/linux/namespaces.h \

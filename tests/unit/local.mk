@@ -40,3 +40,8 @@ check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
 tests_unit_test_core_LDADD = $(unit_ldadd)
+
+check_PROGRAMS += tests/unit/test-criu
+TESTS += tests/unit/test-criu
+tests_unit_test_criu_SOURCES = tests/unit/test-criu.c
+tests_unit_test_criu_LDADD = $(unit_ldadd)
