@@ -44,6 +44,61 @@ def make_bundle(workdir, skiff):
     return bundle
 
 
+def sleeper_bundle(workdir, bundle):
+    """A second bundle on the same rootfs whose payload stays up (for exec)."""
+    path = os.path.join(workdir, "bundle-sleep")
+    os.makedirs(path)
+    with open(os.path.join(bundle, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["root"]["path"] = os.path.join(bundle, "rootfs")
+    cfg["process"]["args"] = ["sleep", "3600"]
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    return path
+
+
+def seccomp_bundle(workdir, bundle):
+    """The bench bundle plus an allow-list seccomp profile of every x86_64
+    syscall (the size of an engine's default profile)."""
+    import re
+    path = os.path.join(workdir, "bundle-seccomp")
+    os.makedirs(path)
+    with open("/usr/include/x86_64-linux-gnu/asm/unistd_64.h") as f:
+        names = re.findall(r"#define __NR_(\w+) ", f.read())
+    with open(os.path.join(bundle, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["root"]["path"] = os.path.join(bundle, "rootfs")
+    cfg["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ERRNO",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": [n for n in names if n not in ("ptrace", "kexec_load", "reboot")],
+                      "action": "SCMP_ACT_ALLOW"}]}
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+def bench_seccomp_cache(rt, sb, runs):
+    """skiff only: `run` with the compiled-filter cache warm, and emptied
+    before every run (the cost of compiling the profile each time)."""
+    cache = os.path.join(rt.root, ".seccomp-cache")
+    return {"hit": hyperfine("seccomp-hit", rt.line("run", "-b", sb, "sc"), runs),
+            "miss": hyperfine("seccomp-miss", rt.line("run", "-b", sb, "sc"), runs,
+                              prepare="rm -rf %s" % cache)}
+
+
+def bench_exec(rt, sleeper, runs):
+    # No pipes: the detached container would hold them open forever.
+    r = subprocess.run(rt.cmd("run", "-d", "-b", sleeper, "ex"), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        return {"case": "exec", "error": ["run -d failed: %d" % r.returncode]}
+    try:
+        return hyperfine("exec", rt.line("exec", "ex", "/bin/true"), runs)
+    finally:
+        subprocess.run(rt.cmd("delete", "-f", "ex"), capture_output=True)
+
+
 def hyperfine(name, cmd, runs, prepare=None, cleanup=None, warmup=5):
     out = os.path.join(tempfile.gettempdir(), "hf-%d.json" % os.getpid())
     args = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
@@ -126,9 +181,10 @@ def binary_facts(path):
     return size, len(libs)
 
 
-def bench_runtime(rt, bundle, runs):
+def bench_runtime(rt, bundle, sleeper, runs):
     b = bundle
     res = {"runtime": rt.name}
+    res["exec"] = bench_exec(rt, sleeper, runs)
     res["lifecycle"] = hyperfine("run", rt.line("run", "-b", b, "lc"), runs,
                                  cleanup=rt.line("delete", "-f", "lc"))
     # hyperfine runs --prepare before every timed run (and --cleanup once at
@@ -163,15 +219,16 @@ def fmt(x, unit=""):
     if isinstance(x, dict):
         if "error" in x:
             return "fail"
-        return "%.2f ± %.2f" % (x["mean_ms"], x["stddev_ms"])
+        return "%.2f ± %.2f (median %.2f)" % (x["mean_ms"], x["stddev_ms"], x["median_ms"])
     if isinstance(x, float):
         return "%.1f%s" % (x, unit)
     return "%s%s" % (x, unit)
 
 
 def ratio(a, b):
+    """Ratio of medians: robust on a noisy shared machine."""
     try:
-        return "%.2f" % (a["mean_ms"] / b["mean_ms"])
+        return "%.2f" % (a["median_ms"] / b["median_ms"])
     except (KeyError, TypeError, ZeroDivisionError):
         return "-"
 
@@ -180,7 +237,7 @@ def table(results, floor):
     by = {r["runtime"]: r for r in results}
     crun = by.get("crun")
     rows = ["| case | " + " | ".join(by) + " | skiff/crun |", "|---" * (len(by) + 2) + "|"]
-    for case in ("lifecycle", "create", "start", "delete"):
+    for case in ("lifecycle", "create", "start", "delete", "exec"):
         cells = [fmt(by[n][case]) for n in by]
         rows.append("| %s (ms) | %s | %s |" % (case, " | ".join(cells),
                                                ratio(by["skiff"][case], crun[case]) if crun else "-"))
@@ -189,8 +246,6 @@ def table(results, floor):
     for key, label in (("max_rss_kib", "max RSS (KiB)"), ("min_memory_kib", "min memory limit (KiB)"),
                        ("size_kib", "stripped size (KiB)"), ("libs", "shared libs loaded")):
         rows.append("| %s | %s | - |" % (label, " | ".join(fmt(by[n][key]) for n in by)))
-    rows.append("| exec (ms) | %s | - |" % " | ".join(
-        "n/a (skiff has no exec yet)" if n == "skiff" else "-" for n in by))
     rows.append("")
     rows.append("floor (`unshare -m -u -i -n -p -f chroot rootfs /bin/true`): %s ms; skiff run / floor = %s"
                 % (fmt(floor), ratio(by["skiff"]["lifecycle"], floor)))
@@ -206,6 +261,8 @@ def main():
     work = tempfile.mkdtemp(prefix="skiff-bench-")
     try:
         bundle = make_bundle(work, a.skiff)
+        sleeper = sleeper_bundle(work, bundle)
+        sbundle = seccomp_bundle(work, bundle)
         runtimes = [Runtime("skiff", os.path.abspath(a.skiff), os.path.join(work, "skiff-root")),
                     Runtime("crun", shutil.which("crun"), os.path.join(work, "crun-root")),
                     Runtime("runc", shutil.which("runc"), os.path.join(work, "runc-root"))]
@@ -214,9 +271,13 @@ def main():
             if rt.path is None:
                 continue
             print("benchmarking %s ..." % rt.name, file=sys.stderr)
-            results.append(bench_runtime(rt, bundle, a.runs))
+            results.append(bench_runtime(rt, bundle, sleeper, a.runs))
+        cache = bench_seccomp_cache(runtimes[0], sbundle, a.runs)
+        results[0]["seccomp_cache"] = cache
         floor = hyperfine("floor", "unshare -m -u -i -n -p -f chroot %s/rootfs /bin/true" % bundle, a.runs)
         md = table(results, floor)
+        md += "\nskiff seccomp cache (`run` with a %s): hit %s ms, miss %s ms\n" % (
+            "an allow list of every x86_64 syscall", fmt(cache["hit"]), fmt(cache["miss"]))
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "latest.json"), "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
