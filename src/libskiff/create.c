@@ -21,6 +21,7 @@
 #include "init.h"
 #include "notify.h"
 #include "linux/namespaces.h"
+#include "linux/sealed_exec.h"
 #include "linux/terminal.h"
 #include "payload.h"
 #include "sync.h"
@@ -408,6 +409,9 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
   if (o->preserve_fds < 0)
     return skiff_error_set (err, 0, "--preserve-fds: must not be negative");
   int r = load_spec (&j, o, err);
+  /* Before anything exists on the host: the re-exec starts this command over. */
+  if (r == 0 && skiff_sealed_exec_needed (j.spec))
+    r = skiff_sealed_exec (err);
   if (r == 0)
     {
       /* Host fds opened without O_CLOEXEC must never reach the container. */

@@ -33,6 +33,7 @@
 #include "cgroup/join.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/sealed_exec.h"
 #include "linux/scheduling.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
@@ -691,6 +692,9 @@ exec_prepare (exec_job *j, const skiff_context *ctx, skiff_error **err)
   /* Host fds opened without O_CLOEXEC must never reach the container. */
   mark_cloexec_from (3 + j->opts->preserve_fds);
   if (open_container (j, ctx, err) < 0 || build_process (j, err) < 0 || plan_namespaces (j, err) < 0)
+    return -1;
+  /* The exec helpers are visible in the container too (sealed_exec.h). */
+  if (skiff_sealed_exec_needed (j->spec) && skiff_sealed_exec (err) < 0)
     return -1;
   const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
   cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, root);

@@ -49,6 +49,29 @@ def test_01_proc_init_exe_not_writable(rt, bundle, scratch):
     assert sha256(elf) == before, "the runtime binary was modified from the container"
 
 
+def test_01_ptrace_capable_container_sees_only_a_sealed_copy(rt, bundle, scratch):
+    """1, the strongest case: the container keeps CAP_SYS_PTRACE (and has no
+    user namespace), so non-dumpable does not protect /proc/1/exe. The
+    runtime processes it can see run from a sealed memfd copy instead."""
+    path, elf = copy_runtime(rt)
+    cp = it.Runtime(path, rt.root, name="cp")
+    before = sha256(elf)
+    caps = bundle.config["process"]["capabilities"]
+    for k in ("bounding", "effective", "permitted"):
+        caps[k] = sorted(set(caps[k]) | {"CAP_SYS_PTRACE"})
+    cid = created(cp, bundle, ["sleep", "30"])
+    try:
+        if cp.is_skiff:
+            assert os.readlink("/proc/%d/exe" % init_pid(cp, cid)).startswith("/memfd:skiff")
+        r = skiff_exec(cp, cid, "sh", "-c", "readlink /proc/1/exe; " + PROBE_EXE)
+        ok(r, "exec in created container")
+        assert "probed" in r.stdout
+        assert "WROTE" not in r.stdout and "REOPENED" not in r.stdout, r.stdout
+    finally:
+        cp.delete(cid, force=True)
+    assert sha256(elf) == before, "the runtime binary was modified from the container"
+
+
 ATTACKER = r'''#!/bin/sh
 # CVE-2019-5736: hold every non-busybox /proc/PID/exe, write through it once it exits.
 end=$(( $(date +%s) + 20 ))
