@@ -110,11 +110,19 @@ run_one (const oci_hook *h, const char *name, size_t idx, const char *state_json
       hook_child (h, p[0]);
     }
   close (p[0]);
-  /* A hook that does not read its stdin must not kill us with SIGPIPE. */
+  /* A hook that does not read its stdin must not kill us with SIGPIPE. When
+   * SIGPIPE is blocked (run/exec forward signals) an ignored one still
+   * becomes pending: take it back before restoring the old disposition. */
   struct sigaction ign = { .sa_handler = SIG_IGN }, old;
   sigaction (SIGPIPE, &ign, &old);
   write_all (p[1], state_json, strlen (state_json));
   close (p[1]);
+  sigset_t pipe_only;
+  sigemptyset (&pipe_only);
+  sigaddset (&pipe_only, SIGPIPE);
+  struct timespec now = { 0, 0 };
+  while (sigtimedwait (&pipe_only, NULL, &now) == SIGPIPE)
+    ;
   sigaction (SIGPIPE, &old, NULL);
   int status = 0;
   bool timed_out;
