@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "bundle.h"
 #include "hooks.h"
 #include "init.h"
 #include "notify.h"
@@ -31,9 +31,7 @@
 
 /* Everything create acquires, released in one place on every path. */
 typedef struct create_job {
-  oci_spec *spec;
-  char *bundle;
-  char *rootfs;
+  skiff_bundle b; /* config, bundle dir, rootfs */
   int rootfd;
   skiff_record *rec;
   skiff_ns_plan ns;
@@ -63,9 +61,7 @@ job_release (create_job *j)
   skiff_record_free (j->rec);
   if (j->rootfd >= 0)
     close (j->rootfd);
-  oci_spec_free (j->spec);
-  free (j->bundle);
-  free (j->rootfs);
+  skiff_bundle_release (&j->b);
   free (j->state_json);
 }
 
@@ -113,31 +109,12 @@ check_unsupported (const oci_spec *s, skiff_error **err)
 static int
 load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
-  char resolved[PATH_MAX];
-  const char *b = o->bundle && *o->bundle ? o->bundle : ".";
-  if (realpath (b, resolved) == NULL)
-    return skiff_error_set (err, errno, "bundle `%s`", b);
-  j->bundle = xstrdup (resolved);
-  cleanup_free char *cfg = o->config_path ? xstrdup (o->config_path)
-                                          : xasprintf ("%s/config.json", j->bundle);
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  if (read_file_at (AT_FDCWD, cfg, &text, &len, err) < 0)
+  if (skiff_bundle_load (o->bundle, o->config_path, "create", &j->b, err) < 0)
     return -1;
-  cleanup_free char *msg = NULL;
-  if (oci_spec_parse (text, len, &j->spec, &msg) < 0 || oci_spec_validate (j->spec, &msg) < 0)
-    return skiff_error_set (err, 0, "%s: %s", cfg, msg ? msg : "invalid");
-  if (j->spec->process == NULL)
-    return skiff_error_set (err, 0, "%s: process: required to create a container", cfg);
-  if (check_unsupported (j->spec, err) < 0)
-    return skiff_error_wrap (err, "%s", cfg);
-  if (j->spec->process->terminal.value && o->console_socket == NULL)
+  if (check_unsupported (j->b.spec, err) < 0)
+    return skiff_error_wrap (err, "config.json");
+  if (j->b.spec->process->terminal.value && o->console_socket == NULL)
     return skiff_error_set (err, 0, "process.terminal needs --console-socket");
-  const char *root = j->spec->root->path;
-  cleanup_free char *abs = root[0] == '/' ? xstrdup (root) : xasprintf ("%s/%s", j->bundle, root);
-  if (realpath (abs, resolved) == NULL)
-    return skiff_error_set (err, errno, "rootfs `%s`", abs);
-  j->rootfs = xstrdup (resolved);
   return 0;
 }
 
@@ -164,7 +141,7 @@ sysctl_namespace (const char *key)
 static int
 check_sysctls (const create_job *j, skiff_error **err)
 {
-  const oci_linux *lx = j->spec->linux_;
+  const oci_linux *lx = j->b.spec->linux_;
   int have = j->ns.new_flags | j->ns.join_flags;
   for (size_t i = 0; lx && i < lx->sysctl.len; i++)
     {
@@ -195,7 +172,7 @@ clone_init (int flags)
 static int
 plan_clone (create_job *j, int *clone_flags, int *unshare_flags, skiff_error **err)
 {
-  const oci_linux *lx = j->spec->linux_;
+  const oci_linux *lx = j->b.spec->linux_;
   int want = j->ns.new_flags;
   if (check_sysctls (j, err) < 0)
     return -1;
@@ -241,7 +218,7 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     return -1;
   int listen = listen_fds ();
   skiff_init_args a = {
-    .id = o->id, .spec = j->spec, .opts = o, .bundle = j->bundle, .rootfs = j->rootfs,
+    .id = o->id, .spec = j->b.spec, .opts = o, .bundle = j->b.dir, .rootfs = j->b.rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
     .seccomp = &j->seccomp,
@@ -267,7 +244,7 @@ static int
 configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
                 skiff_error **err)
 {
-  const oci_linux *lx = j->spec->linux_;
+  const oci_linux *lx = j->b.spec->linux_;
   if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
     return -1;
   if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
@@ -308,51 +285,19 @@ wait_ready (create_job *j, skiff_error **err)
         return 0;
       if (type != SKIFF_SYNC_HOOKS)
         return skiff_error_set (err, EPROTO, "unexpected message %d from container init", type);
-      if (skiff_hooks_run (j->spec, SKIFF_HOOK_PRESTART, j->state_json, err) < 0
-          || skiff_hooks_run (j->spec, SKIFF_HOOK_CREATE_RUNTIME, j->state_json, err) < 0
+      if (skiff_hooks_run (j->b.spec, SKIFF_HOOK_PRESTART, j->state_json, err) < 0
+          || skiff_hooks_run (j->b.spec, SKIFF_HOOK_CREATE_RUNTIME, j->state_json, err) < 0
           || skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err) < 0)
         return -1;
     }
 }
 
-static char *
-owner_name (void)
-{
-  uid_t uid = geteuid ();
-  /* runc leaves owner empty for root. */
-  if (uid == 0)
-    return xstrdup ("");
-  struct passwd *pw = getpwuid (uid);
-  return pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) uid);
-}
 
 /* The runtime state of the container being created, as hooks and `state` see it. */
 static oci_state *
 build_state (const create_job *j, const char *id, const char *status)
 {
-  oci_state *s = xzalloc (sizeof *s);
-  s->oci_version = xstrdup (j->spec->oci_version);
-  s->id = xstrdup (id);
-  s->status = xstrdup (status);
-  s->pid.value = j->pid;
-  s->pid.set = true;
-  s->bundle = xstrdup (j->bundle);
-  s->rootfs = xstrdup (j->rootfs);
-  s->created = skiff_now_rfc3339 ();
-  s->owner = owner_name ();
-  const oci_map *an = &j->spec->annotations;
-  if (an->len)
-    {
-      s->annotations.len = an->len;
-      s->annotations.keys = xzalloc (an->len * sizeof (char *));
-      s->annotations.values = xzalloc (an->len * sizeof (char *));
-      for (size_t i = 0; i < an->len; i++)
-        {
-          s->annotations.keys[i] = xstrdup (an->keys[i]);
-          s->annotations.values[i] = xstrdup (an->values[i]);
-        }
-    }
-  return s;
+  return skiff_bundle_state (&j->b, id, status, j->pid);
 }
 
 static int
@@ -360,7 +305,7 @@ record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
   j->rec->state = build_state (j, o->id, "created");
   /* exec, delete and hooks need the config later; the bundle may be gone by then. */
-  if (skiff_record_save_spec (j->rec, j->spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
+  if (skiff_record_save_spec (j->rec, j->b.spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
     return -1;
   if (o->pid_file && skiff_pid_file_write (o->pid_file, j->pid, err) < 0)
     return -1;
@@ -382,21 +327,21 @@ prepare_host_side (create_job *j, const skiff_context *ctx, const skiff_create_o
   j->fifo_fd = openat (j->rec->dirfd, FIFO_FILE, O_RDWR | O_CLOEXEC);
   if (j->fifo_fd < 0)
     return skiff_error_set (err, errno, "open exec fifo");
-  if (j->spec->process->terminal.value
+  if (j->b.spec->process->terminal.value
       && (j->console_fd = skiff_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
   char abs_root[PATH_MAX];
   if (realpath (root, abs_root) == NULL)
     return skiff_error_set (err, errno, "state directory `%s`", root);
   cleanup_free char *dir = xasprintf ("%s/%s", abs_root, o->id);
-  if (skiff_notify_prepare (&j->notify, dir, j->spec, err) < 0)
+  if (skiff_notify_prepare (&j->notify, dir, j->b.spec, err) < 0)
     return -1;
   cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, abs_root);
-  if (j->spec->linux_ && skiff_seccomp_prepare (j->spec->linux_->seccomp, cache, &j->seccomp, err) < 0)
+  if (j->b.spec->linux_ && skiff_seccomp_prepare (j->b.spec->linux_->seccomp, cache, &j->seccomp, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
     return skiff_error_set (err, errno, "socketpair");
-  return skiff_ns_plan_build (j->spec->linux_, &j->ns, err);
+  return skiff_ns_plan_build (j->b.spec->linux_, &j->ns, err);
 }
 
 int
@@ -410,7 +355,7 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
     return skiff_error_set (err, 0, "--preserve-fds: must not be negative");
   int r = load_spec (&j, o, err);
   /* Before anything exists on the host: the re-exec starts this command over. */
-  if (r == 0 && skiff_sealed_exec_needed (j.spec))
+  if (r == 0 && skiff_sealed_exec_needed (j.b.spec))
     r = skiff_sealed_exec (err);
   if (r == 0)
     {

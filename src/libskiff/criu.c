@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "payload.h"
@@ -431,9 +431,7 @@ skiff_container_checkpoint (const skiff_context *ctx, const char *id, const skif
 /* Everything restore acquires, released in one place on every path. */
 typedef struct restore_job
 {
-  oci_spec *spec;
-  char *bundle;
-  char *rootfs;
+  skiff_bundle b; /* config, bundle dir, rootfs */
   char *exe;
   char *images;
   char *work;
@@ -463,9 +461,7 @@ restore_job_release (restore_job *j)
   skiff_record_free (j->rec);
   if (j->rootfd >= 0)
     close (j->rootfd);
-  oci_spec_free (j->spec);
-  free (j->bundle);
-  free (j->rootfs);
+  skiff_bundle_release (&j->b);
   free (j->exe);
   free (j->images);
   free (j->work);
@@ -497,29 +493,11 @@ restore_abort (restore_job *j)
 static int
 restore_load_spec (restore_job *j, const skiff_restore_opts *r, skiff_error **err)
 {
-  char buf[PATH_MAX];
-  const char *b = r->bundle && *r->bundle ? r->bundle : ".";
-  if (realpath (b, buf) == NULL)
-    return skiff_error_set (err, errno, "bundle `%s`", b);
-  j->bundle = xstrdup (buf);
-  cleanup_free char *cfg = xasprintf ("%s/config.json", j->bundle);
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  if (read_file_at (AT_FDCWD, cfg, &text, &len, err) < 0)
+  if (skiff_bundle_load (r->bundle, NULL, "restore", &j->b, err) < 0)
     return -1;
-  cleanup_free char *msg = NULL;
-  if (oci_spec_parse (text, len, &j->spec, &msg) < 0 || oci_spec_validate (j->spec, &msg) < 0)
-    return skiff_error_set (err, 0, "%s: %s", cfg, msg ? msg : "invalid");
-  if (j->spec->process == NULL)
-    return skiff_error_set (err, 0, "%s: process: required to restore a container", cfg);
   /* runc hands criu a new pty through the console socket; not done yet. */
-  if (j->spec->process->terminal.value || r->console_socket)
+  if (j->b.spec->process->terminal.value || r->console_socket)
     return skiff_error_set (err, 0, "restore of a container with a terminal is not supported yet");
-  const char *root = j->spec->root->path;
-  cleanup_free char *abs = root[0] == '/' ? xstrdup (root) : xasprintf ("%s/%s", j->bundle, root);
-  if (realpath (abs, buf) == NULL)
-    return skiff_error_set (err, errno, "rootfs `%s`", abs);
-  j->rootfs = xstrdup (buf);
   return 0;
 }
 
@@ -552,8 +530,8 @@ mount_criu_root (restore_job *j, const char *state_root, const char *id, skiff_e
   j->criu_root = xasprintf ("%s/%s/%s", buf, id, CRIU_ROOT_DIR);
   if (mkdirat (j->rec->dirfd, CRIU_ROOT_DIR, 0700) < 0)
     return skiff_error_set (err, errno, "create `%s`", j->criu_root);
-  if (mount (j->rootfs, j->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return skiff_error_set (err, errno, "bind mount `%s` on `%s`", j->rootfs, j->criu_root);
+  if (mount (j->b.rootfs, j->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return skiff_error_set (err, errno, "bind mount `%s` on `%s`", j->b.rootfs, j->criu_root);
   j->mounted = true;
   /* Private: the temporary mount must not propagate to the host's peers. */
   if (mount (NULL, j->criu_root, NULL, MS_PRIVATE | MS_REC, NULL) < 0)
@@ -568,7 +546,7 @@ restore_prepare_host (restore_job *j, const skiff_context *ctx, const char *id, 
   if (skiff_state_root_open (root, true, &j->rootfd, err) < 0
       || skiff_record_create (j->rootfd, id, &j->rec, err) < 0)
     return -1;
-  if (skiff_cgroup_path_for (j->spec->linux_, id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
+  if (skiff_cgroup_path_for (j->b.spec->linux_, id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
     return -1;
   j->pidfile = xasprintf ("%s/%s", j->work, RESTORE_PIDFILE);
   if (unlink (j->pidfile) < 0 && errno != ENOENT)
@@ -584,9 +562,9 @@ restore_run (restore_job *j, const skiff_criu_opts *o, skiff_error **err)
   abs.work_path = j->work;
   skiff_criu_target t = {
     .root = j->criu_root,
-    .bundle = j->bundle,
+    .bundle = j->b.dir,
     .cgroup_path = j->rec->cgroup_path,
-    .spec = j->spec,
+    .spec = j->b.spec,
     .masked_files = j->desc.masked,
     .pidfile = j->pidfile,
     .stdio = { j->desc.stdio[0], j->desc.stdio[1], j->desc.stdio[2] },
@@ -594,7 +572,7 @@ restore_run (restore_job *j, const skiff_criu_opts *o, skiff_error **err)
   cleanup_strv char **argv = NULL;
   if (skiff_criu_restore_argv (&abs, &t, &argv, err) < 0)
     return -1;
-  const oci_linux *lx = j->spec->linux_;
+  const oci_linux *lx = j->b.spec->linux_;
   criu_run r = {
     .exe = j->exe,
     .argv = argv,
@@ -617,40 +595,7 @@ restore_run (restore_job *j, const skiff_criu_opts *o, skiff_error **err)
   return 0;
 }
 
-static char *
-owner_name (void)
-{
-  uid_t uid = geteuid ();
-  if (uid == 0)
-    return xstrdup (""); /* runc leaves owner empty for root */
-  struct passwd *pw = getpwuid (uid);
-  return pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned)uid);
-}
 
-static oci_state *
-restored_state (const restore_job *j, const char *id)
-{
-  oci_state *s = xzalloc (sizeof *s);
-  s->oci_version = xstrdup (j->spec->oci_version);
-  s->id = xstrdup (id);
-  s->status = xstrdup ("running");
-  s->pid.value = j->pid;
-  s->pid.set = true;
-  s->bundle = xstrdup (j->bundle);
-  s->rootfs = xstrdup (j->rootfs);
-  s->created = skiff_now_rfc3339 ();
-  s->owner = owner_name ();
-  const oci_map *an = &j->spec->annotations;
-  s->annotations.len = an->len;
-  s->annotations.keys = an->len ? xzalloc (an->len * sizeof (char *)) : NULL;
-  s->annotations.values = an->len ? xzalloc (an->len * sizeof (char *)) : NULL;
-  for (size_t i = 0; i < an->len; i++)
-    {
-      s->annotations.keys[i] = xstrdup (an->keys[i]);
-      s->annotations.values[i] = xstrdup (an->values[i]);
-    }
-  return s;
-}
 
 /* The restored tree becomes an ordinary running container. */
 static int
@@ -658,8 +603,8 @@ restore_record (restore_job *j, const skiff_restore_opts *r, skiff_error **err)
 {
   j->rec->init_pid = j->pid;
   j->rec->init_start = skiff_proc_starttime (j->pid, NULL);
-  j->rec->state = restored_state (j, r->id);
-  if (skiff_record_save_spec (j->rec, j->spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
+  j->rec->state = skiff_bundle_state (&j->b, r->id, "running", j->pid);
+  if (skiff_record_save_spec (j->rec, j->b.spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
     return -1;
   if (r->pid_file && skiff_pid_file_write (r->pid_file, j->pid, err) < 0)
     return -1;

@@ -12,6 +12,8 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/state.c \
 	src/libskiff/container.h \
 	src/libskiff/container.c \
+	src/libskiff/bundle.h \
+	src/libskiff/bundle.c \
 	src/libskiff/create.c \
 	src/libskiff/run.c \
 	src/libskiff/payload.h \
