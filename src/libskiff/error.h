@@ -16,7 +16,8 @@ typedef struct skiff_error {
  * With errnum != 0 the message gets ": <strerror(errnum)>" appended. */
 int skiff_error_set (skiff_error **err, int errnum, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
-int skiff_error_setv (skiff_error **err, int errnum, const char *fmt, va_list ap);
+int skiff_error_setv (skiff_error **err, int errnum, const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 3, 0)));
 
 /* Prefix the existing error with context: "<context>: <old message>".
  * Returns -1. Sets a generic error if none was set. */
