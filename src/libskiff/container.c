@@ -167,14 +167,16 @@ signal_init (const skiff_record *rec, int signo, skiff_error **err)
 {
   /* A pidfd pins the process: after checking its start time through the
    * pidfd's pid, a recycled pid can no longer receive our signal. */
+  /* "container not running" is runc's wording: containerd matches it to
+   * tell a kill that raced with the exit from a real failure. */
   int pidfd = (int) syscall (SYS_pidfd_open, rec->init_pid, 0);
   if (pidfd < 0 && errno != ENOSYS)
-    return skiff_error_set (err, 0, "container `%s` is not running", rec->id);
+    return skiff_error_set (err, 0, "cannot signal `%s`: container not running", rec->id);
   if (!skiff_record_init_alive (rec))
     {
       if (pidfd >= 0)
         close (pidfd);
-      return skiff_error_set (err, 0, "container `%s` is not running", rec->id);
+      return skiff_error_set (err, 0, "cannot signal `%s`: container not running", rec->id);
     }
   int r = pidfd >= 0 ? (int) syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0)
                      : kill (rec->init_pid, signo);
@@ -195,12 +197,14 @@ skiff_container_kill (const skiff_context *ctx, const char *id, int signo, bool 
     return -1;
   int r;
   if (rec->state == NULL)
-    r = skiff_error_set (err, 0, "container `%s` is not running", id);
+    r = skiff_error_set (err, 0, "cannot signal `%s`: container not running", id);
   else if (all && rec->cgroup_path)
     {
-      r = signal_init (rec, signo, err);
-      if (skiff_cgroup_kill_all (rec->cgroup_path, signo, r < 0 ? NULL : err) < 0)
-        r = -1;
+      /* As runc: everything left in the cgroup, even after the init exited
+       * (processes of a shared pid namespace outlive it); none left is fine. */
+      if (skiff_record_init_alive (rec))
+        signal_init (rec, signo, NULL);
+      r = skiff_cgroup_kill_all (rec->cgroup_path, signo, err);
     }
   else
     r = signal_init (rec, signo, err);

@@ -18,6 +18,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_copyup.py \
 	tests/integration/test_cgroup_mount.py \
 	tests/integration/test_seccomp.py \
+	tests/integration/test_kill.py \
 	tests/integration/test_checkpoint.py \
 	tests/integration/helpers/sd-notify.c
 

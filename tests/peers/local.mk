@@ -5,7 +5,11 @@
 
 PEERS_TESTS = \
 	tests/peers/conftest.py \
-	tests/peers/test_podman.py
+	tests/peers/test_podman.py \
+	tests/peers/test_containerd.py \
+	tests/peers/containerd_support.py \
+	tests/peers/cri/__init__.py \
+	tests/peers/cri/client.py
 
 EXTRA_DIST += \
 	$(PEERS_TESTS) \
