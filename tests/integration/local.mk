@@ -19,6 +19,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_cgroup_mount.py \
 	tests/integration/test_seccomp.py \
 	tests/integration/test_kill.py \
+	tests/integration/test_devices.py \
 	tests/integration/test_checkpoint.py \
 	tests/integration/helpers/sd-notify.c
 

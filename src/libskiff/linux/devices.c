@@ -104,6 +104,35 @@ spec_has_device (const oci_spec *spec, const char *path)
   return false;
 }
 
+static bool
+is_bind (const oci_mount *m)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    return true;
+  for (size_t i = 0; i < m->n_options; i++)
+    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
+      return true;
+  return false;
+}
+
+/* Is something mounted at path by the config (a bind only, if asked)? Then
+ * the node there is not ours: replacing it would unlink the mount's source
+ * (the host's /dev/null when the host /dev is bound in). */
+static bool
+spec_mounts_at (const oci_spec *spec, const char *path, bool bind_only)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const oci_mount *m = &spec->mounts[i];
+      if (m->destination == NULL || (bind_only && !is_bind (m)))
+        continue;
+      cleanup_free char *dest = safe_path_clean (m->destination);
+      if (strcmp (dest, path) == 0)
+        return true;
+    }
+  return false;
+}
+
 /* A device path must name something strictly below /dev, lexically: no
  * "..", no "." components ("/dev/../etc/x" is refused, not cleaned). */
 static int
@@ -234,6 +263,9 @@ int
 skiff_devices_setup (int rootfd, const char *rootpath, const oci_spec *spec, const skiff_rootfs_opts *opts,
                      skiff_error **err)
 {
+  /* A bind-mounted /dev is used as it is (runc does the same). */
+  if (spec_mounts_at (spec, "/dev", true))
+    return 0;
   cleanup_close int devfd = safe_path_mkdir_p (rootfd, "/dev", 0755, err);
   if (devfd < 0)
     return skiff_error_wrap (err, "rootfs /dev");
@@ -248,12 +280,14 @@ skiff_devices_setup (int rootfd, const char *rootpath, const oci_spec *spec, con
     {
       const dev_node *d = &default_devices[i];
       cleanup_free char *path = xasprintf ("/dev/%s", d->name);
-      if (!spec_has_device (spec, path) && create_device (devfd, d->name, d, opts->userns, err) < 0)
+      if (spec_has_device (spec, path) || spec_mounts_at (spec, path, false))
+        continue;
+      if (create_device (devfd, d->name, d, opts->userns, err) < 0)
         return -1;
     }
   if (dev_symlinks (devfd, err) < 0)
     return -1;
   /* The pty is bound over /dev/console only with a terminal (as runc). */
   bool terminal = spec->process && spec->process->terminal.value;
-  return terminal ? dev_console (devfd, err) : 0;
+  return terminal && !spec_mounts_at (spec, "/dev/console", false) ? dev_console (devfd, err) : 0;
 }
