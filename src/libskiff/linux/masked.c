@@ -53,7 +53,7 @@ new_empty_tmpfs (skiff_error **err)
 {
   cleanup_close int fs = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
-    return errno == ENOSYS ? -2 : skiff_error_set (err, errno, "fsopen tmpfs");
+    return errno == ENOSYS || errno == EPERM ? -2 : skiff_error_set (err, errno, "fsopen tmpfs");
   if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "755", 0) < 0
       || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return skiff_error_set (err, errno, "configure tmpfs");
@@ -63,29 +63,13 @@ new_empty_tmpfs (skiff_error **err)
   return mnt;
 }
 
-/* Fallbacks go through /proc/self/fd of the container's /proc: it must
- * be the procfs we mounted, not something from the image. */
-static int
-check_proc_fd (skiff_error **err)
-{
-  cleanup_close int fd = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  struct statfs sfs;
-  if (fd < 0 || fstatfs (fd, &sfs) < 0)
-    return skiff_error_set (err, errno, "open `/proc/self/fd` (needed without open_tree(2))");
-  if (sfs.f_type != PROC_SUPER_MAGIC)
-    return skiff_error_set (err, EXDEV, "`/proc/self/fd` is not on procfs");
-  return 0;
-}
-
 static int
 mask_dir (int target, const char *path, skiff_error **err)
 {
   cleanup_close int mnt = new_empty_tmpfs (err);
   if (mnt == -1)
     return skiff_error_wrap (err, "mask `%s`", path);
-  if (mnt == -2 && check_proc_fd (err) < 0) /* fsopen(2): Linux 5.2, or filtered */
-    return -1;
-  if (mnt == -2)
+  if (mnt == -2) /* fsopen(2): Linux < 5.2, or filtered */
     return mount_fs_fd ("tmpfs", target, path, "tmpfs", MASK_FLAGS, "mode=755", err);
   if (syscall (SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
@@ -164,7 +148,7 @@ skiff_masked_prepare (const oci_spec *spec, skiff_error **err)
   for (size_t i = 0; i < n; i++)
     {
       int fd = (int)syscall (SYS_open_tree, devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-      if (fd < 0 && errno == ENOSYS)
+      if (fd < 0 && (errno == ENOSYS || errno == EPERM)) /* Linux < 5.2, or filtered */
         {
           mask_state.legacy = true;
           break;
@@ -190,8 +174,6 @@ int
 skiff_masked_apply (int rootfd, const oci_spec *spec, skiff_error **err)
 {
   size_t n = spec->linux_ ? spec->linux_->n_masked_paths : 0;
-  if (n > 0 && mask_state.legacy && check_proc_fd (err) < 0)
-    return -1;
   for (size_t i = 0; i < n; i++)
     {
       const char *path = spec->linux_->masked_paths[i];
@@ -223,7 +205,7 @@ readonly_one (int rootfd, int target, const char *path, skiff_error **err)
    * it covers submounts (e.g. binfmt_misc below /proc/sys). */
   if (mount_setattr_fd (fd, path, MASK_ATTRS, 0, true, err) == 0)
     return 0;
-  if ((*err)->errnum != ENOSYS)
+  if ((*err)->errnum != ENOSYS && (*err)->errnum != EPERM) /* mount_setattr: 5.12, or filtered */
     return -1;
   skiff_error_clear (err);
   return mount_remount_fd (fd, path, MASK_FLAGS, err);
@@ -233,8 +215,6 @@ int
 skiff_readonly_apply (int rootfd, const oci_spec *spec, skiff_error **err)
 {
   size_t n = spec->linux_ ? spec->linux_->n_readonly_paths : 0;
-  if (n > 0 && mask_state.legacy && check_proc_fd (err) < 0)
-    return -1;
   for (size_t i = 0; i < n; i++)
     {
       const char *path = spec->linux_->readonly_paths[i];

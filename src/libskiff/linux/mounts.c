@@ -259,7 +259,13 @@ open_ordinary_dir (int rootfd, const char *dest, const char *type, skiff_error *
   if (fd < 0)
     return skiff_error_set (err, errno, "open `%s` in rootfs", dest);
   struct stat st;
-  if (fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode))
+  if (fstat (fd, &st) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return skiff_error_set (err, e, "stat `%s` in rootfs", dest);
+    }
+  if (!S_ISDIR (st.st_mode))
     {
       close (fd);
       return skiff_error_set (err, 0, "mount destination %s: %s must be mounted on an ordinary directory",

@@ -184,7 +184,7 @@ check_exec_path (const char *arg0, const char *path, skiff_error **err)
   struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
   cleanup_close int fd = (int) syscall (SYS_openat2, AT_FDCWD, path, &how, sizeof how);
   bool magic = fd < 0 && errno == ELOOP;
-  if (fd < 0 && errno == ENOSYS) /* kernel < 5.6, or filtered */
+  if (fd < 0 && (errno == ENOSYS || errno == EPERM)) /* kernel < 5.6, or filtered */
     magic = walks_proc_symlink (path);
   cleanup_free char *real = realpath (path, NULL);
   if (real == NULL && !magic)

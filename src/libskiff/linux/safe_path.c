@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -327,6 +329,29 @@ safe_path_proc_fd (int fd, char *buf, size_t len)
 }
 
 int
+safe_path_check_proc_fd (skiff_error **err)
+{
+  cleanup_close int fd = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct statfs sfs;
+  if (fd < 0 || fstatfs (fd, &sfs) < 0)
+    return skiff_error_set (err, errno, "open `/proc/self/fd`");
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return skiff_error_set (err, EXDEV, "`/proc/self/fd` is not on procfs");
+  return 0;
+}
+
+/* The /proc/self/fd/N path that mount(2) takes for fd, after making sure
+ * /proc is really procfs: after pivot_root it is the container's, and a fake
+ * one would let the image choose what gets mounted or remounted. */
+static const char *
+mount_target_of (int fd, char *buf, size_t len, skiff_error **err)
+{
+  if (safe_path_check_proc_fd (err) < 0)
+    return NULL;
+  return safe_path_proc_fd (fd, buf, len);
+}
+
+int
 safe_path_in_root (int fd, const char *rootpath, char **out, skiff_error **err)
 {
   char link[32], target[PATH_MAX];
@@ -358,14 +383,14 @@ mount_bind_fd (int srcfd, const char *src_name, int targetfd, const char *dst_na
         return skiff_error_set (err, errno, "move_mount `%s` on `%s`", src_name, dst_name);
       return 0;
     }
-  if (errno != ENOSYS)
+  if (errno != ENOSYS && errno != EPERM) /* EPERM: filtered by seccomp */
     return skiff_error_set (err, errno, "open_tree `%s`", src_name);
   /* Linux < 5.2 or open_tree filtered: the magic links of /proc/self/fd
    * name exactly the objects we resolved, nothing is looked up again. */
   char s[32], t[32];
-  if (mount (safe_path_proc_fd (srcfd, s, sizeof s), safe_path_proc_fd (targetfd, t, sizeof t), NULL,
-             MS_BIND | (recursive ? MS_REC : 0), NULL)
-      < 0)
+  if (mount_target_of (srcfd, s, sizeof s, err) == NULL)
+    return -1;
+  if (mount (s, safe_path_proc_fd (targetfd, t, sizeof t), NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
     return skiff_error_set (err, errno, "bind mount `%s` on `%s`", src_name, dst_name);
   return 0;
 }
@@ -375,7 +400,9 @@ mount_fs_fd (const char *source, int targetfd, const char *dst_name, const char 
              const char *data, skiff_error **err)
 {
   char t[32];
-  if (mount (source, safe_path_proc_fd (targetfd, t, sizeof t), fstype, flags, data) < 0)
+  if (mount_target_of (targetfd, t, sizeof t, err) == NULL)
+    return -1;
+  if (mount (source, t, fstype, flags, data) < 0)
     return skiff_error_set (err, errno, "mount `%s` (%s) on `%s`", source ? source : "none",
                             fstype ? fstype : "none", dst_name);
   return 0;
@@ -409,7 +436,9 @@ int
 mount_remount_fd (int fd, const char *name, unsigned long flags, skiff_error **err)
 {
   char t[32];
-  const char *target = safe_path_proc_fd (fd, t, sizeof t);
+  const char *target = mount_target_of (fd, t, sizeof t, err);
+  if (target == NULL)
+    return -1;
   if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0)
     return 0;
   if (errno != EPERM)
@@ -431,7 +460,9 @@ int
 mount_propagation_fd (int fd, const char *name, unsigned long prop, skiff_error **err)
 {
   char t[32];
-  if (mount (NULL, safe_path_proc_fd (fd, t, sizeof t), NULL, prop, NULL) < 0)
+  if (mount_target_of (fd, t, sizeof t, err) == NULL)
+    return -1;
+  if (mount (NULL, t, NULL, prop, NULL) < 0)
     return skiff_error_set (err, errno, "set propagation of `%s`", name);
   return 0;
 }

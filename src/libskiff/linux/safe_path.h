@@ -37,6 +37,8 @@ int safe_path_in_root (int fd, const char *rootpath, char **out, skiff_error **e
 
 /* "/proc/self/fd/N" for the fallback mount(2) calls (buf >= 32 bytes). */
 const char *safe_path_proc_fd (int fd, char *buf, size_t len);
+/* /proc/self/fd is on procfs (checked before every mount made through it). */
+int safe_path_check_proc_fd (skiff_error **err);
 
 /* Bind (recursive when `recursive`) the object behind srcfd onto targetfd:
  * open_tree(OPEN_TREE_CLONE)+move_mount, or mount(MS_BIND) on the

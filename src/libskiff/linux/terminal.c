@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "safe_path.h"
 #include "util.h"
 
 /* Unix98 pty majors (Documentation/admin-guide/devices.txt). */
@@ -102,29 +103,14 @@ open_console_target (skiff_error **err)
   return fd;
 }
 
-/* Bind the slave over /dev/console through fds only: open_tree+move_mount
- * (5.2), else mount(2) through /proc/self/fd magic links. */
+/* Bind the slave over /dev/console through fds only (safe_path.c). */
 static int
 bind_console (int slave, const char *name, skiff_error **err)
 {
   cleanup_close int target = open_console_target (err);
   if (target < 0)
     return -1;
-  cleanup_close int tree = open_tree (slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-  if (tree >= 0)
-    {
-      if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return skiff_error_set (err, errno, "move_mount `%s` on `/dev/console`", name);
-      return 0;
-    }
-  if (errno != ENOSYS)
-    return skiff_error_set (err, errno, "open_tree `%s`", name);
-  char src[64], dst[64];
-  snprintf (src, sizeof src, "/proc/self/fd/%d", slave);
-  snprintf (dst, sizeof dst, "/proc/self/fd/%d", target);
-  if (mount (src, dst, NULL, MS_BIND, NULL) < 0)
-    return skiff_error_set (err, errno, "bind mount `%s` on `/dev/console`", name);
-  return 0;
+  return mount_bind_fd (slave, name, target, "/dev/console", false, err);
 }
 
 static int
