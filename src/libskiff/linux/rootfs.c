@@ -18,19 +18,25 @@
 /* Mount point (from mountinfo) of the mount that contains path: the longest
  * mount point that is a path prefix of it. Octal escapes are decoded. */
 static char *
-containing_mount_point (const char *path)
+containing_mount_point (const char *path, skiff_error **err)
 {
   cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
-  char line[4096], best[PATH_MAX] = "/";
-  size_t best_len = 1;
-  while (f && fgets (line, sizeof line, f))
+  if (f == NULL)
     {
-      char raw[PATH_MAX], mp[PATH_MAX];
-      if (sscanf (line, "%*s %*s %*s %*s %4095s", raw) != 1)
+      skiff_error_set (err, errno, "open `/proc/self/mountinfo`");
+      return NULL;
+    }
+  cleanup_free char *line = NULL, *best = xstrdup ("/");
+  size_t cap = 0, best_len = 1;
+  /* getline: overlay lines (long lowerdir lists) exceed any fixed buffer. */
+  while (getline (&line, &cap, f) > 0)
+    {
+      char *mp = NULL;
+      if (sscanf (line, "%*s %*s %*s %*s %ms", &mp) != 1)
         continue;
       size_t n = 0;
-      for (const char *r = raw; *r && n < sizeof mp - 1; r++)
-        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] && r[3])
+      for (const char *r = mp; *r; r++)
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
           {
             mp[n++] = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
             r += 3;
@@ -41,13 +47,14 @@ containing_mount_point (const char *path)
       bool prefix = strncmp (path, mp, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
       if (prefix && n >= best_len)
         {
-          memcpy (best, mp, n + 1);
+          free (best);
+          best = take_ptr (&mp);
           best_len = n;
         }
+      free (mp);
     }
-  return xstrdup (best);
+  return take_ptr (&best);
 }
-
 /* Propagation of the namespace's "/" as rootfsPropagation asks (default
  * rslave: our mounts must never propagate to the host). pivot_root(2)
  * refuses a shared parent, so the mount holding the rootfs is then made
@@ -63,7 +70,9 @@ prepare_root (const char *rootpath, const oci_spec *spec, skiff_error **err)
     return skiff_error_set (err, errno, "set propagation of `/`");
   if (prop & MS_SHARED)
     {
-      cleanup_free char *parent = containing_mount_point (rootpath);
+      cleanup_free char *parent = containing_mount_point (rootpath, err);
+      if (parent == NULL)
+        return -1;
       if (mount (NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
         return skiff_error_set (err, errno, "make `%s` private", parent);
     }

@@ -58,36 +58,27 @@ sealed_copy (skiff_error **err)
   struct stat st;
   if (fstat (src, &st) < 0)
     return skiff_error_set (err, errno, "stat /proc/self/exe");
-  int mfd = memfd_create ("skiff", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  cleanup_close int mfd = memfd_create ("skiff", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return skiff_error_set (err, errno, "memfd_create");
   for (off_t left = st.st_size; left > 0;)
     {
       ssize_t n = sendfile (mfd, src, NULL, (size_t) left);
       if (n <= 0)
-        {
-          int e = n < 0 ? errno : EIO;
-          close (mfd);
-          return skiff_error_set (err, e, "copy the runtime binary");
-        }
+        return skiff_error_set (err, n < 0 ? errno : EIO, "copy the runtime binary");
       left -= n;
     }
   if (fcntl (mfd, F_ADD_SEALS, SEALS) < 0)
-    {
-      int e = errno;
-      close (mfd);
-      return skiff_error_set (err, e, "seal the runtime binary copy");
-    }
-  return mfd;
+    return skiff_error_set (err, errno, "seal the runtime binary copy");
+  return take_fd (&mfd);
 }
-
 /* Our argv, from /proc/self/cmdline (NUL-separated). */
 static char **
-own_argv (void)
+own_argv (skiff_error **err)
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  if (read_file_at (AT_FDCWD, "/proc/self/cmdline", &buf, &len, NULL) < 0 || len == 0)
+  if (read_file_at (AT_FDCWD, "/proc/self/cmdline", &buf, &len, err) < 0)
     return NULL;
   size_t n = 0;
   for (size_t i = 0; i < len; i++)
@@ -98,25 +89,18 @@ own_argv (void)
     argv[k++] = xstrdup (buf + i);
   return argv;
 }
-
 int
 skiff_sealed_exec (skiff_error **err)
 {
   if (running_sealed ())
     return 0;
-  char **argv = own_argv ();
+  cleanup_strv char **argv = own_argv (err);
   if (argv == NULL)
-    return skiff_error_set (err, EINVAL, "read /proc/self/cmdline");
-  int mfd = sealed_copy (err);
+    return -1;
+  cleanup_close int mfd = sealed_copy (err);
   if (mfd < 0)
-    {
-      strv_free (argv);
-      return -1;
-    }
+    return -1;
   /* execveat(AT_EMPTY_PATH) runs an ELF from a close-on-exec fd fine. */
   syscall (SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
-  int e = errno;
-  close (mfd);
-  strv_free (argv);
-  return skiff_error_set (err, e, "re-exec from a sealed copy of the runtime");
+  return skiff_error_set (err, errno, "re-exec from a sealed copy of the runtime");
 }
