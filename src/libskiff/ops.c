@@ -10,6 +10,7 @@
 
 #include "cgroup/cgroup.h"
 #include "skiff.h"
+#include "container.h"
 #include "state.h"
 #include "util.h"
 
@@ -25,14 +26,9 @@ static int
 open_container (const skiff_context *ctx, const char *id, bool exclusive, skiff_record **out,
                 skiff_error **err)
 {
-  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
   cleanup_close int rootfd = -1;
-  if (skiff_validate_id (id, err) < 0)
-    return -1;
-  if (skiff_state_root_open (root, false, &rootfd, NULL) < 0)
-    return skiff_error_set (err, 0, "container `%s` does not exist", id);
   skiff_record *rec = NULL;
-  if (skiff_record_open (rootfd, id, exclusive, &rec, err) < 0)
+  if (skiff_container_open (ctx, id, exclusive, &rootfd, &rec, err) < 0)
     return -1;
   if (rec->state == NULL)
     {
@@ -64,7 +60,11 @@ skiff_container_pause (const skiff_context *ctx, const char *id, skiff_error **e
   if (skiff_cgroup_is_frozen (rec->cgroup_path))
     return skiff_error_set (err, 0, "container `%s` is not running", id);
   if (skiff_cgroup_freeze (rec->cgroup_path, true, err) < 0)
-    return skiff_error_wrap (err, "pause container `%s`", id);
+    {
+      /* A freeze that did not settle must not leave it half-paused. */
+      skiff_cgroup_freeze (rec->cgroup_path, false, NULL);
+      return skiff_error_wrap (err, "pause container `%s`", id);
+    }
   return 0;
 }
 

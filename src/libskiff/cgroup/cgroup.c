@@ -173,9 +173,13 @@ skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err)
   free (pids);
   if (empty)
     return 0;
-  bool frozen = cg_v1_freeze (&h, path, true, NULL) == 0;
+  /* Frozen, nothing can fork out of reach of the signal. Thaw even when the
+   * freeze timed out half-way: a FREEZING task would never die. */
+  bool freezer = cg_host_find (&h, "freezer") != NULL;
+  if (freezer)
+    cg_v1_freeze (&h, path, true, NULL);
   int r = signal_pids (path, signo, err);
-  if (frozen && cg_v1_freeze (&h, path, false, r < 0 ? NULL : err) < 0)
+  if (freezer && cg_v1_freeze (&h, path, false, r < 0 ? NULL : err) < 0)
     return -1;
   return r;
 }
