@@ -11,7 +11,7 @@
 
 struct command {
   const char *name;
-  cli_command_fn fn; /* NULL: recognised, not implemented yet */
+  cli_command_fn fn;
   const char *summary;
 };
 
@@ -234,8 +234,6 @@ dispatch (const skiff_context *ctx, int argc, char **argv)
   cmd = find_command (argv[0]);
   if (cmd == NULL)
     return cli_fail ("unknown command \"%s\"; run 'skiff --help'", argv[0]);
-  if (cmd->fn == NULL)
-    return cli_fail ("%s: not implemented yet", cmd->name);
   /* optind 0 makes GNU getopt start over on the command's own argv. */
   optind = 0;
   return cmd->fn (ctx, argc, argv);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,16 +47,6 @@ skiff_bundle_release (skiff_bundle *b)
   memset (b, 0, sizeof *b);
 }
 
-static char *
-owner_name (void)
-{
-  uid_t uid = geteuid ();
-  if (uid == 0)
-    return xstrdup (""); /* runc leaves owner empty for root */
-  struct passwd *pw = getpwuid (uid);
-  return pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) uid);
-}
-
 oci_state *
 skiff_bundle_state (const skiff_bundle *b, const char *id, const char *status, pid_t pid)
 {
@@ -70,7 +59,7 @@ skiff_bundle_state (const skiff_bundle *b, const char *id, const char *status, p
   s->bundle = xstrdup (b->dir);
   s->rootfs = xstrdup (b->rootfs);
   s->created = skiff_now_rfc3339 ();
-  s->owner = owner_name ();
+  s->owner = geteuid () == 0 ? xstrdup ("") : user_name (geteuid ()); /* runc: "" for root */
   const oci_map *an = &b->spec->annotations;
   if (an->len)
     {

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include "hooks.h"
 #include "util.h"
 
-#define FIFO_FILE "exec.fifo"
 
 int
 skiff_validate_id (const char *id, skiff_error **err)
@@ -38,20 +36,19 @@ skiff_validate_id (const char *id, skiff_error **err)
   return 0;
 }
 
-static const char *
-state_root (const skiff_context *ctx)
+const char *
+skiff_state_root (const skiff_context *ctx)
 {
   return ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
 }
 
-/* Open the state root and the container; maps "no state root" to "does not exist". */
-static int
-open_record (const skiff_context *ctx, const char *id, bool exclusive, int *rootfd,
+int
+skiff_container_open (const skiff_context *ctx, const char *id, bool exclusive, int *rootfd,
              skiff_record **rec, skiff_error **err)
 {
   if (skiff_validate_id (id, err) < 0)
     return -1;
-  if (skiff_state_root_open (state_root (ctx), false, rootfd, NULL) < 0)
+  if (skiff_state_root_open (skiff_state_root (ctx), false, rootfd, NULL) < 0)
     return skiff_error_set (err, 0, "container `%s` does not exist", id);
   if (skiff_record_open (*rootfd, id, exclusive, rec, err) < 0)
     {
@@ -80,7 +77,7 @@ skiff_container_state (const skiff_context *ctx, const char *id, oci_state **out
 {
   cleanup_close int rootfd = -1;
   skiff_record *rec = NULL;
-  if (open_record (ctx, id, false, &rootfd, &rec, err) < 0)
+  if (skiff_container_open (ctx, id, false, &rootfd, &rec, err) < 0)
     return -1;
   if (rec->state == NULL)
     {
@@ -125,31 +122,23 @@ skiff_container_start (const skiff_context *ctx, const char *id, skiff_error **e
 {
   cleanup_close int rootfd = -1;
   skiff_record *rec = NULL;
-  if (open_record (ctx, id, true, &rootfd, &rec, err) < 0)
+  if (skiff_container_open (ctx, id, true, &rootfd, &rec, err) < 0)
     return -1;
-  const char *status = skiff_record_status (rec);
-  if (strcmp (status, "created") != 0)
-    {
-      skiff_error_set (err, 0, "cannot start container `%s`: it is %s, not created", id, status);
-      skiff_record_free (rec);
-      return -1;
-    }
-  /* The init holds the fifo open for reading; O_NONBLOCK turns "nobody
-   * there" into ENXIO instead of blocking forever. */
-  int fd = openat (rec->dirfd, FIFO_FILE, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  /* The init holds the fifo open for reading while it waits, so opening it
+   * is both the "created" check and the way in; O_NONBLOCK turns "nobody
+   * reads it" into ENXIO instead of blocking forever. */
+  int fd = rec->state ? openat (rec->dirfd, SKIFF_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
   int r = -1;
   if (fd < 0)
-    skiff_error_set (err, errno == ENXIO ? 0 : errno, "start container `%s`: %s", id,
-                     errno == ENXIO ? "its init has exited" : "open exec fifo");
-  else if (write_all (fd, "0", 1) < 0)
-    skiff_error_set (err, errno, "start container `%s`: write exec fifo", id);
-  else
-    r = 0;
+    skiff_error_set (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                     skiff_record_status (rec));
+  else if ((r = write_all (fd, "0", 1)) < 0)
+    skiff_error_set (err, -r, "start container `%s`: write its exec fifo", id);
   if (fd >= 0)
     close (fd);
   if (r == 0)
     {
-      unlinkat (rec->dirfd, FIFO_FILE, 0);
+      unlinkat (rec->dirfd, SKIFF_EXEC_FIFO, 0);
       oci_spec *spec = NULL;
       skiff_error *e = NULL;
       if (skiff_record_load_spec (rec, &spec, &e) < 0)
@@ -193,7 +182,7 @@ skiff_container_kill (const skiff_context *ctx, const char *id, int signo, bool 
 {
   cleanup_close int rootfd = -1;
   skiff_record *rec = NULL;
-  if (open_record (ctx, id, false, &rootfd, &rec, err) < 0)
+  if (skiff_container_open (ctx, id, false, &rootfd, &rec, err) < 0)
     return -1;
   int r;
   if (rec->state == NULL)
@@ -245,7 +234,7 @@ delete_damaged (const skiff_context *ctx, const char *id, skiff_error **err)
 {
   cleanup_close int rootfd = -1;
   skiff_record *rec = NULL;
-  if (skiff_state_root_open (state_root (ctx), false, &rootfd, err) < 0
+  if (skiff_state_root_open (skiff_state_root (ctx), false, &rootfd, err) < 0
       || skiff_record_open_damaged (rootfd, id, &rec, err) < 0)
     return -1;
   oci_spec *spec = NULL;
@@ -263,7 +252,7 @@ skiff_container_delete (const skiff_context *ctx, const char *id, bool force, sk
   cleanup_close int rootfd = -1;
   skiff_record *rec = NULL;
   skiff_error *open_err = NULL;
-  if (open_record (ctx, id, true, &rootfd, &rec, &open_err) < 0)
+  if (skiff_container_open (ctx, id, true, &rootfd, &rec, &open_err) < 0)
     {
       int r = -1;
       /* runc: deleting a container that does not exist with --force succeeds. */
@@ -307,13 +296,10 @@ static void
 fill_owner (skiff_record *rec)
 {
   struct stat st;
-  if (rec->state->owner && *rec->state->owner)
+  if ((rec->state->owner && *rec->state->owner) || fstat (rec->dirfd, &st) < 0)
     return;
-  if (fstat (rec->dirfd, &st) < 0)
-    return;
-  struct passwd *pw = getpwuid (st.st_uid);
   free (rec->state->owner);
-  rec->state->owner = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) st.st_uid);
+  rec->state->owner = user_name (st.st_uid);
 }
 
 static int
@@ -329,14 +315,14 @@ skiff_container_list (const skiff_context *ctx, oci_state ***out, size_t *n, ski
   *out = NULL;
   *n = 0;
   int rootfd;
-  if (skiff_state_root_open (state_root (ctx), false, &rootfd, NULL) < 0)
+  if (skiff_state_root_open (skiff_state_root (ctx), false, &rootfd, NULL) < 0)
     return 0; /* no state root yet: no containers */
   int dupfd = dup (rootfd);
   DIR *d = dupfd >= 0 ? fdopendir (dupfd) : NULL;
   if (d == NULL)
     {
       close (rootfd);
-      return skiff_error_set (err, errno, "list `%s`", state_root (ctx));
+      return skiff_error_set (err, errno, "list `%s`", skiff_state_root (ctx));
     }
   size_t cap = 0;
   struct dirent *de;

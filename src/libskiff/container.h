@@ -7,6 +7,15 @@
 #include "skiff.h"
 #include "state.h"
 
+/* --root, or the default state root. */
+const char *skiff_state_root (const skiff_context *ctx);
+
+/* Validate id, open the state root and the container, lock it (exclusive or
+ * shared) and load it; "no state root" is "does not exist". The caller
+ * closes *rootfd and frees *rec. */
+int skiff_container_open (const skiff_context *ctx, const char *id, bool exclusive, int *rootfd,
+                          skiff_record **rec, skiff_error **err);
+
 /* Create a container; *init_pid gets the pid of the container init, which is
  * our child (run waits for it). */
 int skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *opts, pid_t *init_pid,

@@ -27,7 +27,6 @@
 #include "sync.h"
 #include "util.h"
 
-#define FIFO_FILE "exec.fifo"
 
 /* Everything create acquires, released in one place on every path. */
 typedef struct create_job {
@@ -39,8 +38,9 @@ typedef struct create_job {
   int console_fd;
   int sock[2];
   pid_t pid;
-  bool cgroup_entered;
-  char *state_json; /* what the create-time hooks read on stdin */
+  int listen_fds;    /* socket-activation fds passed on (sd_listen_fds) */
+  oci_state *state;  /* built once: the hooks' stdin, then state.json */
+  char *state_json;
   skiff_notify notify;
   skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
 } create_job;
@@ -62,12 +62,15 @@ job_release (create_job *j)
   if (j->rootfd >= 0)
     close (j->rootfd);
   skiff_bundle_release (&j->b);
+  oci_state_free (j->state);
   free (j->state_json);
 }
 
-/* Undo a failed create: no process, cgroup or state directory survives. */
+/* Undo a failed create: no process, cgroup or state directory survives.
+ * The init is our child: reap it, then delete does the rest (whatever is
+ * left in the cgroup, the cgroup, the state dir) the one way it is done. */
 static void
-job_abort (create_job *j)
+job_abort (create_job *j, const skiff_create_opts *o)
 {
   if (j->pid > 0)
     {
@@ -75,12 +78,9 @@ job_abort (create_job *j)
       while (waitpid (j->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (j->cgroup_entered && j->rec->cgroup_path)
-    skiff_cgroup_destroy (j->rec->cgroup_path, NULL);
-  if (j->rec)
-    skiff_record_remove (j->rootfd, j->rec, NULL);
+  if (skiff_destroy_record (j->rootfd, j->rec, NULL) == 0 && o->pid_file)
+    unlink (o->pid_file);
 }
-
 /* Parts of the runtime-spec this build does not act on yet: refuse them
  * instead of starting a container that silently lacks them. */
 static int
@@ -156,6 +156,19 @@ check_sysctls (const create_job *j, skiff_error **err)
   return 0;
 }
 
+/* What the namespaces of the config must allow: checked before anything
+ * exists on the host. */
+static int
+check_namespaces (const create_job *j, skiff_error **err)
+{
+  const oci_linux *lx = j->b.spec->linux_;
+  if (!((j->ns.new_flags | j->ns.join_flags) & CLONE_NEWNS))
+    return skiff_error_set (err, 0, "linux.namespaces: a mount namespace is required");
+  if (lx && lx->n_time_offsets && !(j->ns.new_flags & CLONE_NEWTIME))
+    return skiff_error_set (err, 0, "linux.timeOffsets: needs a new time namespace");
+  return check_sysctls (j, err);
+}
+
 /* fork()-like clone with namespace flags: clone3 when the kernel has it. */
 static pid_t
 clone_init (int flags)
@@ -172,16 +185,9 @@ clone_init (int flags)
 static int
 plan_clone (create_job *j, int *clone_flags, int *unshare_flags, skiff_error **err)
 {
-  const oci_linux *lx = j->b.spec->linux_;
   int want = j->ns.new_flags;
-  if (check_sysctls (j, err) < 0)
+  if (want & CLONE_NEWTIME && skiff_ns_prepare_time (j->b.spec->linux_, err) < 0)
     return -1;
-  if (!(want & CLONE_NEWNS) && !(j->ns.join_flags & CLONE_NEWNS))
-    return skiff_error_set (err, 0, "linux.namespaces: a mount namespace is required");
-  if (want & CLONE_NEWTIME && skiff_ns_prepare_time (lx, err) < 0)
-    return -1;
-  if (lx && lx->n_time_offsets && !(want & CLONE_NEWTIME))
-    return skiff_error_set (err, 0, "linux.timeOffsets: needs a new time namespace");
   if (skiff_ns_join (&j->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
   want &= ~CLONE_NEWTIME;
@@ -216,7 +222,7 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
   int clone_flags = 0, unshare_flags = 0;
   if (plan_clone (j, &clone_flags, &unshare_flags, err) < 0)
     return -1;
-  int listen = listen_fds ();
+  int listen = j->listen_fds;
   skiff_init_args a = {
     .id = o->id, .spec = j->b.spec, .opts = o, .bundle = j->b.dir, .rootfs = j->b.rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
@@ -232,12 +238,12 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
       skiff_init_run (&a);
     }
   j->pid = pid;
+  j->rec->init_pid = pid;
+  j->rec->init_start = skiff_proc_starttime (pid, NULL);
   close (j->sock[1]);
   j->sock[1] = -1;
   return 0;
 }
-
-static oci_state *build_state (const create_job *j, const char *id, const char *status);
 
 /* Host-side work between clone and GO: id maps, cgroup. */
 static int
@@ -249,18 +255,19 @@ configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts
     return -1;
   if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
     return -1;
-  j->rec->init_pid = j->pid;
-  j->rec->init_start = skiff_proc_starttime (j->pid, NULL);
   /* Record pid and cgroup before entering it, so a runtime killed from here on
    * leaves enough behind for delete --force to clean up. */
-  if (skiff_record_save (j->rec, err) < 0)
+  if (skiff_record_save_init (j->rec, err) < 0)
     return -1;
-  j->cgroup_entered = true;
   if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, lx ? lx->resources : NULL, err) < 0)
-    return -1;
-  oci_state *st = build_state (j, o->id, "creating");
-  j->state_json = oci_state_to_json (st, false);
-  oci_state_free (st);
+    {
+      /* enter undid what it made; a cgroup it did not make is not ours to remove. */
+      free (j->rec->cgroup_path);
+      j->rec->cgroup_path = NULL;
+      return -1;
+    }
+  j->state = skiff_bundle_state (&j->b, o->id, "creating", j->pid);
+  j->state_json = oci_state_to_json (j->state, false);
   return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, j->state_json, err);
 }
 
@@ -293,57 +300,50 @@ wait_ready (create_job *j, skiff_error **err)
 }
 
 
-/* The runtime state of the container being created, as hooks and `state` see it. */
-static oci_state *
-build_state (const create_job *j, const char *id, const char *status)
-{
-  return skiff_bundle_state (&j->b, id, status, j->pid);
-}
-
 static int
 record_created (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
-  j->rec->state = build_state (j, o->id, "created");
+  free (j->state->status);
+  j->state->status = xstrdup ("created");
+  j->rec->state = take_ptr (&j->state);
   /* exec, delete and hooks need the config later; the bundle may be gone by then. */
-  if (skiff_record_save_spec (j->rec, j->b.spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
+  if (skiff_record_save_spec (j->rec, j->b.spec, err) < 0 || skiff_record_save_state (j->rec, err) < 0)
     return -1;
-  if (o->pid_file && skiff_pid_file_write (o->pid_file, j->pid, err) < 0)
+  if (skiff_notify_start_relay (&j->notify, j->pid, err) < 0)
     return -1;
-  return skiff_notify_start_relay (&j->notify, j->pid, err);
+  return o->pid_file ? skiff_pid_file_write (o->pid_file, j->pid, err) : 0;
 }
-
 static int
 prepare_host_side (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
                    skiff_error **err)
 {
-  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
+  const char *root = skiff_state_root (ctx);
   if (skiff_state_root_open (root, true, &j->rootfd, err) < 0)
     return -1;
   if (skiff_record_create (j->rootfd, o->id, &j->rec, err) < 0)
-    return -1;
-  if (mkfifoat (j->rec->dirfd, FIFO_FILE, 0600) < 0)
-    return skiff_error_set (err, errno, "create exec fifo");
-  /* O_RDWR never blocks on a fifo (Linux): the init keeps it and blocks in read(). */
-  j->fifo_fd = openat (j->rec->dirfd, FIFO_FILE, O_RDWR | O_CLOEXEC);
-  if (j->fifo_fd < 0)
-    return skiff_error_set (err, errno, "open exec fifo");
-  if (j->b.spec->process->terminal.value
-      && (j->console_fd = skiff_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
   char abs_root[PATH_MAX];
   if (realpath (root, abs_root) == NULL)
     return skiff_error_set (err, errno, "state directory `%s`", root);
   cleanup_free char *dir = xasprintf ("%s/%s", abs_root, o->id);
+  if (mkfifoat (j->rec->dirfd, SKIFF_EXEC_FIFO, 0600) < 0)
+    return skiff_error_set (err, errno, "create exec fifo in `%s`", dir);
+  /* O_RDWR never blocks on a fifo (Linux): the init keeps it and blocks in read(). */
+  j->fifo_fd = openat (j->rec->dirfd, SKIFF_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+  if (j->fifo_fd < 0)
+    return skiff_error_set (err, errno, "open exec fifo in `%s`", dir);
+  if (j->b.spec->process->terminal.value
+      && (j->console_fd = skiff_console_socket_connect (o->console_socket, err)) < 0)
+    return -1;
   if (skiff_notify_prepare (&j->notify, dir, j->b.spec, err) < 0)
     return -1;
   cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, abs_root);
   if (j->b.spec->linux_ && skiff_seccomp_prepare (j->b.spec->linux_->seccomp, cache, &j->seccomp, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
-    return skiff_error_set (err, errno, "socketpair");
-  return skiff_ns_plan_build (j->b.spec->linux_, &j->ns, err);
+    return skiff_error_set (err, errno, "container `%s`: socketpair for its init", o->id);
+  return 0;
 }
-
 int
 skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid_t *init_pid,
                        skiff_error **err)
@@ -353,14 +353,20 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
     return -1;
   if (o->preserve_fds < 0)
     return skiff_error_set (err, 0, "--preserve-fds: must not be negative");
+  /* Everything that only reads the config comes before anything exists on
+   * the host; the sealed re-exec, if needed, starts this command over. */
   int r = load_spec (&j, o, err);
-  /* Before anything exists on the host: the re-exec starts this command over. */
+  if (r == 0)
+    r = skiff_ns_plan_build (j.b.spec->linux_, &j.ns, err);
+  if (r == 0)
+    r = check_namespaces (&j, err);
   if (r == 0 && skiff_sealed_exec_needed (j.b.spec))
     r = skiff_sealed_exec (err);
   if (r == 0)
     {
+      j.listen_fds = listen_fds ();
       /* Host fds opened without O_CLOEXEC must never reach the container. */
-      mark_cloexec_from (3 + listen_fds () + o->preserve_fds);
+      mark_cloexec_from (3 + j.listen_fds + o->preserve_fds);
       r = prepare_host_side (&j, ctx, o, err);
       if (r == 0)
         r = spawn_init (&j, o, err);
@@ -371,7 +377,7 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
       if (r == 0)
         r = record_created (&j, o, err);
       if (r < 0 && j.rec)
-        job_abort (&j);
+        job_abort (&j, o);
     }
   if (r == 0 && init_pid)
     *init_pid = j.pid;

@@ -193,19 +193,9 @@ make_dirs (const char *path, skiff_error **err)
 {
   if (*path == '\0')
     return skiff_error_set (err, 0, "empty directory path");
-  cleanup_free char *copy = xstrdup (path);
-  for (char *p = copy + 1;; p++)
-    {
-      if (*p != '/' && *p != '\0')
-        continue;
-      char c = *p;
-      *p = '\0';
-      if (mkdir (copy, 0700) < 0 && errno != EEXIST)
-        return skiff_error_set (err, errno, "create directory `%s`", copy);
-      if (c == '\0')
-        return 0;
-      *p = '/';
-    }
+  if (mkdir_p (path, 0700) < 0)
+    return skiff_error_set (err, errno, "create directory `%s`", path);
+  return 0;
 }
 
 /* criu changes into its work dir: hand it absolute paths only. */
@@ -246,14 +236,6 @@ descriptors_clear (descriptors *d)
   memset (d, 0, sizeof *d);
 }
 
-static void
-masked_add (descriptors *d, const char *path)
-{
-  d->masked = xrealloc (d->masked, (d->n_masked + 2) * sizeof (char *));
-  d->masked[d->n_masked++] = xstrdup (path);
-  d->masked[d->n_masked] = NULL;
-}
-
 /* Whether path inside the container is the /dev/null bind mount that masks
  * a file (a masked directory is a tmpfs, which criu dumps by itself). */
 static bool
@@ -281,7 +263,7 @@ descriptors_collect (pid_t pid, const oci_spec *spec, descriptors *d)
   const oci_linux *lx = spec->linux_;
   for (size_t i = 0; rootdir >= 0 && lx && i < lx->n_masked_paths; i++)
     if (strchr (lx->masked_paths[i], '\n') == NULL && masked_by_devnull (rootdir, lx->masked_paths[i]))
-      masked_add (d, lx->masked_paths[i]);
+      strv_push (&d->masked, &d->n_masked, lx->masked_paths[i]);
 }
 
 /* One "fd N TARGET" or "masked PATH" per line. */
@@ -327,7 +309,7 @@ descriptors_load (const char *images, descriptors *d)
           d->stdio[fd] = xstrdup (line + off);
         }
       else if (strncmp (line, "masked /", 8) == 0)
-        masked_add (d, line + 7);
+        strv_push (&d->masked, &d->n_masked, line + 7);
     }
 }
 
@@ -360,13 +342,8 @@ dump_job_release (dump_job *j)
 static int
 open_running (dump_job *j, const skiff_context *ctx, const char *id, skiff_error **err)
 {
-  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
-  if (skiff_validate_id (id, err) < 0)
-    return -1;
-  if (skiff_state_root_open (root, false, &j->rootfd, NULL) < 0)
-    return skiff_error_set (err, 0, "container `%s` does not exist", id);
   /* Exclusive: nothing may start, delete or pause it while criu works. */
-  if (skiff_record_open (j->rootfd, id, true, &j->rec, err) < 0)
+  if (skiff_container_open (ctx, id, true, &j->rootfd, &j->rec, err) < 0)
     return -1;
   if (strcmp (skiff_record_status (j->rec), "running") != 0)
     return skiff_error_set (err, 0, "container `%s` is not running", id);
@@ -480,16 +457,17 @@ restore_abort (restore_job *j)
       while (waitpid (j->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (j->cgroup_entered)
-    {
-      skiff_cgroup_kill_all (j->rec->cgroup_path, SIGKILL, NULL);
-      skiff_cgroup_destroy (j->rec->cgroup_path, NULL);
-    }
   restore_unmount (j);
-  if (j->rec)
-    skiff_record_remove (j->rootfd, j->rec, NULL);
+  if (j->rec == NULL)
+    return;
+  /* A cgroup we did not enter is not ours to remove. */
+  if (!j->cgroup_entered)
+    {
+      free (j->rec->cgroup_path);
+      j->rec->cgroup_path = NULL;
+    }
+  skiff_destroy_record (j->rootfd, j->rec, NULL);
 }
-
 static int
 restore_load_spec (restore_job *j, const skiff_restore_opts *r, skiff_error **err)
 {
@@ -542,7 +520,7 @@ mount_criu_root (restore_job *j, const char *state_root, const char *id, skiff_e
 static int
 restore_prepare_host (restore_job *j, const skiff_context *ctx, const char *id, skiff_error **err)
 {
-  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
+  const char *root = skiff_state_root (ctx);
   if (skiff_state_root_open (root, true, &j->rootfd, err) < 0
       || skiff_record_create (j->rootfd, id, &j->rec, err) < 0)
     return -1;
@@ -604,7 +582,7 @@ restore_record (restore_job *j, const skiff_restore_opts *r, skiff_error **err)
   j->rec->init_pid = j->pid;
   j->rec->init_start = skiff_proc_starttime (j->pid, NULL);
   j->rec->state = skiff_bundle_state (&j->b, r->id, "running", j->pid);
-  if (skiff_record_save_spec (j->rec, j->b.spec, err) < 0 || skiff_record_save (j->rec, err) < 0)
+  if (skiff_record_save_spec (j->rec, j->b.spec, err) < 0 || skiff_record_save_init (j->rec, err) < 0 || skiff_record_save_state (j->rec, err) < 0)
     return -1;
   if (r->pid_file && skiff_pid_file_write (r->pid_file, j->pid, err) < 0)
     return -1;

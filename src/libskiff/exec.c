@@ -37,6 +37,7 @@
 #include "linux/scheduling.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
+#include "container.h"
 #include "skiff.h"
 #include "state.h"
 #include "payload.h"
@@ -73,14 +74,6 @@ static const int ns_order[] = {
 #define N_NS (sizeof ns_order / sizeof ns_order[0])
 
 /* ---- the process to run ------------------------------------------------ */
-
-static void
-strv_push (char ***v, size_t *n, const char *s)
-{
-  *v = xrealloc (*v, (*n + 2) * sizeof **v);
-  (*v)[(*n)++] = xstrdup (s);
-  (*v)[*n] = NULL;
-}
 
 /* -e K=V replaces K of the config's env in place (runc lets the last value
  * of a key win), or is appended. */
@@ -280,13 +273,8 @@ build_process (exec_job *j, skiff_error **err)
 static int
 open_container (exec_job *j, const skiff_context *ctx, skiff_error **err)
 {
-  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
-  if (skiff_validate_id (j->id, err) < 0)
-    return -1;
-  if (skiff_state_root_open (root, false, &j->rootfd, NULL) < 0)
-    return skiff_error_set (err, 0, "container `%s` does not exist", j->id);
   /* Shared: kill/state/other execs go on, delete waits until we started. */
-  if (skiff_record_open (j->rootfd, j->id, false, &j->rec, err) < 0)
+  if (skiff_container_open (ctx, j->id, false, &j->rootfd, &j->rec, err) < 0)
     return -1;
   const char *status = skiff_record_status (j->rec);
   if (strcmp (status, "paused") == 0 && !j->opts->ignore_paused)
@@ -610,12 +598,12 @@ static int
 start_payload (exec_job *j, skiff_error **err)
 {
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
-    return skiff_error_set (err, errno, "socketpair");
+    return skiff_error_set (err, errno, "exec in container `%s`: socketpair", j->id);
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    return skiff_error_set (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
+    return skiff_error_set (err, errno, "exec in container `%s`: become a child subreaper", j->id);
   j->child = fork ();
   if (j->child < 0)
-    return skiff_error_set (err, errno, "fork");
+    return skiff_error_set (err, errno, "exec in container `%s`: fork", j->id);
   if (j->child == 0)
     run_setns_child (j);
   close (j->sock[1]);
@@ -696,8 +684,7 @@ exec_prepare (exec_job *j, const skiff_context *ctx, skiff_error **err)
   /* The exec helpers are visible in the container too (sealed_exec.h). */
   if (skiff_sealed_exec_needed (j->spec) && skiff_sealed_exec (err) < 0)
     return -1;
-  const char *root = ctx->state_root ? ctx->state_root : SKIFF_DEFAULT_STATE_ROOT;
-  cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, root);
+  cleanup_free char *cache = xasprintf ("%s/" SKIFF_SECCOMP_CACHE_DIR, skiff_state_root (ctx));
   if (j->spec->linux_ && skiff_seccomp_prepare (j->spec->linux_->seccomp, cache, &j->seccomp, err) < 0)
     return -1;
   if (j->opts->console_socket

@@ -105,19 +105,9 @@ create_cwd (const oci_process *p, skiff_error **err)
 {
   if (p->cwd == NULL || p->cwd[0] != '/')
     return 0;
-  cleanup_free char *path = xstrdup (p->cwd);
-  for (char *c = path + 1;; c++)
-    {
-      if (*c != '/' && *c != '\0')
-        continue;
-      char saved = *c;
-      *c = '\0';
-      if (mkdir (path, 0755) < 0 && errno != EEXIST)
-        return skiff_error_set (err, errno, "create cwd `%s`", path);
-      *c = saved;
-      if (saved == '\0')
-        return 0;
-    }
+  if (mkdir_p (p->cwd, 0755) < 0)
+    return skiff_error_set (err, errno, "create cwd `%s`", p->cwd);
+  return 0;
 }
 
 typedef struct hook_ctx {
@@ -204,7 +194,7 @@ pass_fds (const skiff_init_args *a, skiff_error **err)
       if (fl >= 0 && fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
         return skiff_error_set (err, errno, "preserve fd %d", fd);
     }
-  int keep[3] = { a->sync_fd, a->fifo_fd };
+  int keep[2] = { a->sync_fd, a->fifo_fd };
   /* Close everything else now that setup no longer needs it; the two fds we
    * still use are close-on-exec. */
   int r = close_fds_from (3 + a->n_extra_fds, keep, 2);

@@ -27,13 +27,6 @@ sockaddr_for (const char *path, struct sockaddr_un *sa, skiff_error **err)
   return 0;
 }
 
-static void
-strv_append (char ***v, size_t *n, char *s)
-{
-  *v = xrealloc (*v, (*n + 1) * sizeof **v);
-  (*v)[(*n)++] = s;
-}
-
 /* The container sees the socket where the caller's NOTIFY_SOCKET points. */
 static void
 add_to_spec (oci_spec *spec, const char *container_path, const char *path_inside)
@@ -44,10 +37,9 @@ add_to_spec (oci_spec *spec, const char *container_path, const char *path_inside
   m->destination = xstrdup (path_inside);
   m->source = xstrdup (container_path);
   m->type = xstrdup ("bind");
-  strv_append (&m->options, &m->n_options, xstrdup ("bind"));
-  strv_append (&m->options, &m->n_options, xstrdup ("nosuid"));
-  strv_append (&m->options, &m->n_options, xstrdup ("nodev"));
-  strv_append (&m->options, &m->n_options, xstrdup ("noexec"));
+  static const char *const opts[] = { "bind", "nosuid", "nodev", "noexec" };
+  for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+    strv_push (&m->options, &m->n_options, opts[i]);
   oci_process *p = spec->process;
   for (size_t i = 0; i < p->n_env; i++)
     if (strncmp (p->env[i], "NOTIFY_SOCKET=", 14) == 0)
@@ -56,7 +48,8 @@ add_to_spec (oci_spec *spec, const char *container_path, const char *path_inside
         p->env[i] = xasprintf ("NOTIFY_SOCKET=%s", path_inside);
         return;
       }
-  strv_append (&p->env, &p->n_env, xasprintf ("NOTIFY_SOCKET=%s", path_inside));
+  cleanup_free char *kv = xasprintf ("NOTIFY_SOCKET=%s", path_inside);
+  strv_push (&p->env, &p->n_env, kv);
 }
 
 int
@@ -76,7 +69,7 @@ skiff_notify_prepare (skiff_notify *n, const char *state_dir, oci_spec *spec, sk
     return -1;
   n->fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (n->fd < 0)
-    return skiff_error_set (err, errno, "notify socket");
+    return skiff_error_set (err, errno, "notify socket `%s`", n->container_path);
   if (bind (n->fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     return skiff_error_set (err, errno, "bind notify socket `%s`", n->container_path);
   add_to_spec (spec, n->container_path, host);

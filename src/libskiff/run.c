@@ -11,12 +11,6 @@
 #include "payload.h"
 #include "util.h"
 
-static int
-cleanup_container (const skiff_context *ctx, const char *id, skiff_error **err)
-{
-  return skiff_container_delete (ctx, id, true, err);
-}
-
 int
 skiff_container_run (const skiff_context *ctx, const skiff_create_opts *opts, bool detach,
                      int *exit_status, skiff_error **err)
@@ -29,7 +23,7 @@ skiff_container_run (const skiff_context *ctx, const skiff_create_opts *opts, bo
         return -1;
       if (skiff_container_start (ctx, opts->id, err) < 0)
         {
-          cleanup_container (ctx, opts->id, NULL);
+          skiff_container_delete (ctx, opts->id, true, NULL);
           return -1;
         }
       return 0;
@@ -51,7 +45,7 @@ skiff_container_run (const skiff_context *ctx, const skiff_create_opts *opts, bo
           kill (pid, SIGKILL);
           waitpid (pid, NULL, 0);
         }
-      if (cleanup_container (ctx, opts->id, r < 0 ? NULL : err) < 0)
+      if (skiff_container_delete (ctx, opts->id, true, r < 0 ? NULL : err) < 0)
         r = -1;
     }
   close (sfd);

@@ -15,26 +15,7 @@
 
 #define STATE_FILE "state.json"
 #define INIT_FILE "init"
-#define FIFO_FILE "exec.fifo"
 #define CONFIG_FILE "config.json"
-
-static int
-mkdir_p (const char *path, mode_t mode)
-{
-  cleanup_free char *copy = xstrdup (path);
-  for (char *p = copy + 1; *p; p++)
-    {
-      if (*p != '/')
-        continue;
-      *p = '\0';
-      if (mkdir (copy, 0755) < 0 && errno != EEXIST)
-        return -1;
-      *p = '/';
-    }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return -1;
-  return 0;
-}
 
 int
 skiff_state_root_open (const char *root, bool create, int *out, skiff_error **err)
@@ -216,20 +197,21 @@ skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff
 }
 
 int
-skiff_record_save (skiff_record *rec, skiff_error **err)
+skiff_record_save_init (skiff_record *rec, skiff_error **err)
 {
   cleanup_free char *init = xasprintf ("%d %llu\n%s\n", (int) rec->init_pid, rec->init_start,
                                        rec->cgroup_path ? rec->cgroup_path : "");
-  if (write_file_atomic (rec->dirfd, INIT_FILE, init, strlen (init), 0600, err) < 0)
-    return -1;
-  if (rec->state == NULL)
-    return 0;
+  return write_file_atomic (rec->dirfd, INIT_FILE, init, strlen (init), 0600, err);
+}
+
+int
+skiff_record_save_state (skiff_record *rec, skiff_error **err)
+{
   cleanup_free char *json = oci_state_to_json (rec->state, false);
   if (json == NULL)
     return skiff_error_set (err, ENOMEM, "serialize state of `%s`", rec->id);
   return write_file_atomic (rec->dirfd, STATE_FILE, json, strlen (json), 0600, err);
 }
-
 int
 skiff_record_save_spec (skiff_record *rec, const oci_spec *spec, skiff_error **err)
 {
@@ -328,7 +310,7 @@ frozen (const skiff_record *rec)
 static bool
 fifo_has_reader (const skiff_record *rec)
 {
-  int fd = openat (rec->dirfd, FIFO_FILE, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  int fd = openat (rec->dirfd, SKIFF_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return false; /* ENOENT: started; ENXIO: nobody reads it any more */
   close (fd);

@@ -17,6 +17,9 @@
 #include "error.h"
 #include "oci.h"
 
+/* Exists while the container is "created"; the init holds it open for reading. */
+#define SKIFF_EXEC_FIFO "exec.fifo"
+
 typedef struct skiff_record {
   char *id;
   int dirfd;              /* the container directory, flock'ed */
@@ -38,8 +41,10 @@ int skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record 
 /* For delete --force of a container whose files are corrupt: lock it and
  * load what still parses (state may be NULL, init_pid 0). */
 int skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff_error **err);
-/* Write init file then state.json, both atomically. */
-int skiff_record_save (skiff_record *rec, skiff_error **err);
+/* Write the init file (pid, start time, cgroup), atomically. */
+int skiff_record_save_init (skiff_record *rec, skiff_error **err);
+/* Write state.json from rec->state, atomically: from then on the container exists. */
+int skiff_record_save_state (skiff_record *rec, skiff_error **err);
 /* Store / load the container's config (config.json in the state dir). */
 int skiff_record_save_spec (skiff_record *rec, const oci_spec *spec, skiff_error **err);
 int skiff_record_load_spec (const skiff_record *rec, oci_spec **out, skiff_error **err);

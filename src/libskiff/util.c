@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +106,31 @@ cleanup_strvp (char ***v)
   strv_free (*v);
 }
 
+int
+mkdir_p (const char *path, mode_t mode)
+{
+  cleanup_free char *copy = xstrdup (path);
+  for (char *p = copy + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (copy, 0755) < 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+char *
+user_name (uid_t uid)
+{
+  struct passwd *pw = getpwuid (uid);
+  return pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) uid);
+}
+
 size_t
 strv_len (char *const *v)
 {
@@ -111,6 +138,14 @@ strv_len (char *const *v)
   while (v && v[n])
     n++;
   return n;
+}
+
+void
+strv_push (char ***v, size_t *n, const char *s)
+{
+  *v = xrealloc (*v, (*n + 2) * sizeof **v);
+  (*v)[(*n)++] = xstrdup (s);
+  (*v)[*n] = NULL;
 }
 
 void

@@ -61,7 +61,14 @@ int write_file_at (int dirfd, const char *path, const char *data, size_t len, sk
 int write_file_atomic (int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                        skiff_error **err);
 
+/* mkdir -p: missing parents 0755, the last component `mode`. 0 or -1 (errno). */
+int mkdir_p (const char *path, mode_t mode);
+/* The user name of uid from the passwd database, else "#<uid>". */
+char *user_name (uid_t uid);
+
 size_t strv_len (char *const *v);
+/* Append a copy of s to the counted vector (*v, *n), kept NULL-terminated. */
+void strv_push (char ***v, size_t *n, const char *s);
 void strv_free (char **v);
 
 /* Parse a decimal integer, whole string, with range check. Return 0 or -EINVAL/-ERANGE. */

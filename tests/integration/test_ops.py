@@ -255,6 +255,16 @@ def test_events_stopped_fails(rt, bundle):
         assert r.returncode == 1 and "not running" in r.stderr
 
 
+def wait_or_kill(p, timeout):
+    """The exit status of p; killed (and the wait failing) if it overstays."""
+    try:
+        return p.wait(timeout=timeout)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 @pytest.mark.skiff_only("runc's event stream never ends by itself")
 def test_events_stream_until_stop(rt, bundle):
     with Detached(rt, bundle) as c:
@@ -262,12 +272,7 @@ def test_events_stream_until_stop(rt, bundle):
         time.sleep(1.0)
         assert p.poll() is None, p.read_stderr()
         rt.kill(c.cid, "KILL")
-        try:
-            rc = p.wait(timeout=10)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        rc = wait_or_kill(p, 10)
         assert rc == 0, p.read_stderr()
         lines = [json.loads(l) for l in p.read_stdout().splitlines()]
         assert len(lines) >= 2
@@ -285,12 +290,7 @@ def test_events_oom(rt, bundle):
     with Detached(rt, bundle, args=["sh", "-c", "sleep 1; tail /dev/zero; sleep 2"],
                   config=limit) as c:
         p = rt.popen("events", "--interval", "10s", c.cid)
-        try:
-            rc = p.wait(timeout=30)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        rc = wait_or_kill(p, 30)
         assert rc == 0, p.read_stderr()
         lines = [json.loads(l) for l in p.read_stdout().splitlines()]
         assert {"type": "oom", "id": c.cid} in lines

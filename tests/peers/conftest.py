@@ -77,7 +77,7 @@ def _ensure_tools():
             pytest.skip("SKIPPED LOUDLY: cannot install %s:\n%s" % (missing, out))
 
 
-def _umount_under(path):
+def umount_under(path):
     """Lazily unmount everything below path (overlay layers, shm, netns)."""
     mnts = []
     with open("/proc/self/mountinfo") as f:
@@ -238,7 +238,7 @@ def peer_base(request):
                 src = os.path.join(base, "runtime-%s.log" % n)
                 if os.path.exists(src):
                     shutil.copy(src, logdir)
-        _umount_under(base)
+        umount_under(base)
         shutil.rmtree(base, ignore_errors=True)
         _rmdir_cgroups(set(_cgroup_parents()) - parents_before)
 

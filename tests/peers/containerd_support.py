@@ -36,6 +36,8 @@ import uuid
 
 import pytest
 
+from conftest import umount_under
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 ROOTFS_SCRIPT = os.path.join(SRCDIR, "tests", "rootfs", "make-busybox-rootfs.sh")
@@ -227,18 +229,6 @@ def make_oci_archive(rootfs, path, images):
 
 
 # --- cleanup helpers -------------------------------------------------------
-
-def umount_under(path):
-    """Lazily unmount everything at or below path (rootfs overlays, shm)."""
-    mnts = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            mp = line.split()[4].replace("\\040", " ")
-            if mp == path or mp.startswith(path + "/"):
-                mnts.append(mp)
-    for mp in sorted(mnts, key=len, reverse=True):
-        subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
-
 
 def pids_with_cmdline(needle):
     found = []
