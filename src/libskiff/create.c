@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ typedef struct create_job {
   char *state_json;
   skiff_notify notify;
   skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
+  skiff_cgroup_entry cgroup;  /* the init's way into its cgroup */
 } create_job;
 
 static void
@@ -50,6 +52,7 @@ job_release (create_job *j)
 {
   skiff_notify_release (&j->notify);
   skiff_seccomp_prog_free (&j->seccomp);
+  skiff_cgroup_entry_close (&j->cgroup);
   skiff_ns_plan_close (&j->ns);
   if (j->fifo_fd >= 0)
     close (j->fifo_fd);
@@ -169,17 +172,6 @@ check_namespaces (const create_job *j, skiff_error **err)
   return check_sysctls (j, err);
 }
 
-/* fork()-like clone with namespace flags: clone3 when the kernel has it. */
-static pid_t
-clone_init (int flags)
-{
-  struct clone_args ca = { .flags = (unsigned) flags, .exit_signal = SIGCHLD };
-  pid_t pid = (pid_t) syscall (SYS_clone3, &ca, sizeof ca);
-  if (pid < 0 && errno == ENOSYS)
-    pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-  return pid;
-}
-
 /* Namespaces that only affect children (pid, time) are set up in the runtime
  * right before clone; the rest by the clone flags or by the init itself. */
 static int
@@ -227,9 +219,10 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     .id = o->id, .spec = j->b.spec, .opts = o, .bundle = j->b.dir, .rootfs = j->b.rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
-    .seccomp = &j->seccomp,
+    .seccomp = &j->seccomp, .cgroup = &j->cgroup,
   };
-  pid_t pid = clone_init (clone_flags);
+  bool cloned_into;
+  pid_t pid = skiff_cgroup_entry_clone (&j->cgroup, clone_flags, &cloned_into);
   if (pid < 0)
     return skiff_error_set (err, errno, "clone container init (flags 0x%x)", (unsigned) clone_flags);
   if (pid == 0)
@@ -242,30 +235,61 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
   j->rec->init_start = skiff_proc_starttime (pid, NULL);
   close (j->sock[1]);
   j->sock[1] = -1;
-  return 0;
+  if (skiff_record_save_init (j->rec, err) < 0)
+    return -1;
+  int r = skiff_cgroup_entry_finish (&j->cgroup, pid, cloned_into, err);
+  skiff_cgroup_entry_close (&j->cgroup);
+  return r;
 }
 
-/* Host-side work between clone and GO: id maps, cgroup. */
+/* The cgroup is made, limited and opened before the init exists, which then
+ * joins it without the runtime writing cgroup.procs (see cgroup.h). */
 static int
-configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
+prepare_cgroup (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
                 skiff_error **err)
 {
   const oci_linux *lx = j->b.spec->linux_;
-  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
-    return -1;
   if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
     return -1;
-  /* Record pid and cgroup before entering it, so a runtime killed from here on
+  /* Record the cgroup before making it, so a runtime killed from here on
    * leaves enough behind for delete --force to clean up. */
   if (skiff_record_save_init (j->rec, err) < 0)
     return -1;
-  if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, lx ? lx->resources : NULL, err) < 0)
+  if (skiff_cgroup_create (j->rec->cgroup_path, lx ? lx->resources : NULL, err) < 0)
     {
-      /* enter undid what it made; a cgroup it did not make is not ours to remove. */
+      /* create undid what it made; a cgroup it did not make is not ours to remove. */
       free (j->rec->cgroup_path);
       j->rec->cgroup_path = NULL;
       return -1;
     }
+  return skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err);
+}
+
+/* When the init has reported a failure, that is why create failed, whatever
+ * our own next step then tripped over (EPIPE sending GO, ESRCH writing its
+ * id maps). Only a message already queued is taken. */
+static void
+prefer_init_error (create_job *j, skiff_error **err)
+{
+  struct pollfd p = { .fd = j->sock[0], .events = POLLIN };
+  if (j->sock[0] < 0 || poll (&p, 1, 0) != 1)
+    return;
+  skiff_sync_msg msg = { 0 };
+  if (skiff_sync_recv (j->sock[0], &msg, NULL) == 0 && msg.type == SKIFF_SYNC_ERROR)
+    {
+      skiff_error_clear (err);
+      skiff_error_set (err, 0, "%s", msg.payload);
+    }
+  skiff_sync_msg_clear (&msg);
+}
+
+/* Host-side work between clone and GO: the id maps. */
+static int
+configure_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
+{
+  const oci_linux *lx = j->b.spec->linux_;
+  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
+    return -1;
   j->state = skiff_bundle_state (&j->b, o->id, "creating", j->pid);
   j->state_json = oci_state_to_json (j->state, false);
   return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, j->state_json, err);
@@ -348,7 +372,8 @@ int
 skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid_t *init_pid,
                        skiff_error **err)
 {
-  create_job j = { .rootfd = -1, .fifo_fd = -1, .console_fd = -1, .sock = { -1, -1 }, .notify = { .fd = -1 } };
+  create_job j = { .rootfd = -1, .fifo_fd = -1, .console_fd = -1, .sock = { -1, -1 },
+                   .notify = { .fd = -1 }, .cgroup = SKIFF_CGROUP_ENTRY_INIT };
   if (skiff_validate_id (o->id, err) < 0)
     return -1;
   if (o->preserve_fds < 0)
@@ -369,13 +394,17 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
       mark_cloexec_from (3 + j.listen_fds + o->preserve_fds);
       r = prepare_host_side (&j, ctx, o, err);
       if (r == 0)
+        r = prepare_cgroup (&j, ctx, o, err);
+      if (r == 0)
         r = spawn_init (&j, o, err);
       if (r == 0)
-        r = configure_init (&j, ctx, o, err);
+        r = configure_init (&j, o, err);
       if (r == 0)
         r = wait_ready (&j, err);
       if (r == 0)
         r = record_created (&j, o, err);
+      if (r < 0 && j.pid > 0)
+        prefer_init_error (&j, err);
       if (r < 0 && j.rec)
         job_abort (&j, o);
     }

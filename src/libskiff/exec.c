@@ -5,8 +5,9 @@
  * The setns child joins the init's namespaces through a pidfd. A pid (and
  * time) namespace only applies to children, so it forks the payload, tells
  * the runtime its pid and exits; the payload is re-parented to the runtime
- * (PR_SET_CHILD_SUBREAPER), which puts it into the container's cgroup before
- * it runs anything of the container. The payload then sets up like the
+ * (PR_SET_CHILD_SUBREAPER). The setns child joins the container's cgroup
+ * before anything else, so the payload starts in it (with --cgroup the
+ * runtime moves the payload into the sub-cgroup before releasing it). The payload then sets up like the
  * container init (credentials, seccomp, cwd, fds) and execs. Errors travel
  * back over a SOCK_SEQPACKET pair that is close-on-exec: EOF means execve
  * succeeded. */
@@ -30,6 +31,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "cgroup/join.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -63,6 +65,7 @@ typedef struct exec_job
   pid_t child;   /* the setns child, until reaped */
   pid_t payload; /* the process that execs */
   skiff_seccomp_prog seccomp; /* compiled before fork; installed by the payload */
+  skiff_cgroup_entry cgroup;  /* without --cgroup: how the setns child joins */
 } exec_job;
 
 /* Namespaces in setns order for the per-namespace fallback: user first (the
@@ -482,7 +485,7 @@ run_payload (const exec_job *j)
 }
 
 static __attribute__ ((noreturn)) void
-run_setns_child (const exec_job *j)
+run_setns_child (exec_job *j)
 {
   skiff_error *err = NULL;
   close (j->sock[0]);
@@ -491,8 +494,10 @@ run_setns_child (const exec_job *j)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   prctl (PR_SET_DUMPABLE, 0);
   const oci_cpu_affinity *aff = j->spec->process->exec_cpu_affinity;
+  /* The cgroup before the namespaces: joining takes the host's paths and
+   * cgroup namespace. The payload inherits it. */
   if ((aff && skiff_cpu_affinity_apply (aff->initial, "execCPUAffinity.initial", &err) < 0)
-      || join_namespaces (j, &err) < 0)
+      || skiff_cgroup_entry_join_self (&j->cgroup, &err) < 0 || join_namespaces (j, &err) < 0)
     child_fail (j->sock[1], err);
   pid_t pid = fork ();
   if (pid < 0)
@@ -575,14 +580,21 @@ collect_payload (exec_job *j, skiff_error **err)
   return 0;
 }
 
+static bool
+has_cgroup_opt (const exec_job *j)
+{
+  return j->opts->cgroup && *j->opts->cgroup;
+}
+
 /* --cgroup [controllers:]sub places the process below the container's
- * cgroup, never elsewhere: join_sub refuses "..". */
+ * cgroup, never elsewhere: join_sub refuses "..". Without it the setns child
+ * joined the container's cgroup itself (skiff_cgroup_entry). */
 static int
-join_cgroups (const exec_job *j, skiff_error **err)
+join_cgroups (const exec_job *j, bool cloned_into, skiff_error **err)
 {
   const char *arg = j->opts->cgroup;
-  if (arg == NULL || *arg == '\0')
-    return skiff_cgroup_join (j->rec->cgroup_path, j->payload, err);
+  if (!has_cgroup_opt (j))
+    return skiff_cgroup_entry_finish (&j->cgroup, j->payload, cloned_into, err);
   const char *colon = strchr (arg, ':');
   cleanup_free char *ctrls = colon ? xstrndup (arg, (size_t)(colon - arg)) : NULL;
   const char *sub = colon ? colon + 1 : arg;
@@ -601,7 +613,10 @@ start_payload (exec_job *j, skiff_error **err)
     return skiff_error_set (err, errno, "exec in container `%s`: socketpair", j->id);
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return skiff_error_set (err, errno, "exec in container `%s`: become a child subreaper", j->id);
-  j->child = fork ();
+  if (!has_cgroup_opt (j) && skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err) < 0)
+    return skiff_error_wrap (err, "exec in container `%s`", j->id);
+  bool cloned_into;
+  j->child = skiff_cgroup_entry_clone (&j->cgroup, 0, &cloned_into);
   if (j->child < 0)
     return skiff_error_set (err, errno, "exec in container `%s`: fork", j->id);
   if (j->child == 0)
@@ -611,7 +626,7 @@ start_payload (exec_job *j, skiff_error **err)
   if (collect_payload (j, err) < 0)
     return -1;
   /* Into the cgroup before the payload runs anything of the container. */
-  if (join_cgroups (j, err) < 0 || skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err) < 0)
+  if (join_cgroups (j, cloned_into, err) < 0 || skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err) < 0)
     return -1;
   skiff_sync_msg msg = { 0 };
   bool eof;
@@ -649,6 +664,7 @@ static void
 job_release (exec_job *j)
 {
   skiff_seccomp_prog_free (&j->seccomp);
+  skiff_cgroup_entry_close (&j->cgroup);
   int status;
   if (j->child > 0)
     {
@@ -698,7 +714,8 @@ skiff_container_exec (const skiff_context *ctx, const char *id, const skiff_exec
                       skiff_error **err)
 {
   exec_job j = {
-    .id = id, .opts = opts, .rootfd = -1, .pidfd = -1, .sock = { -1, -1 }, .console_fd = -1, .sigfd = -1
+    .id = id, .opts = opts, .rootfd = -1, .pidfd = -1, .sock = { -1, -1 }, .console_fd = -1, .sigfd = -1,
+    .cgroup = SKIFF_CGROUP_ENTRY_INIT,
   };
   *exit_status = 0;
   int r = exec_prepare (&j, ctx, err);

@@ -52,18 +52,28 @@ wait_go (const skiff_init_args *a, char **payload, skiff_error **err)
   return 0;
 }
 
-/* The runtime writes our id maps and puts us in the cgroup, then says GO
- * with the state JSON the hooks get on stdin. */
+/* execCPUAffinity.initial holds until we are in the container's cgroup,
+ * .final from then on. We join the v1 hierarchies ourselves; the cgroup2 one
+ * (all of it on a v2 host) we were cloned into. */
 static int
-enter_namespaces (const skiff_init_args *a, char **state_json, skiff_error **err)
+enter_cgroup (const skiff_init_args *a, skiff_error **err)
 {
   const oci_cpu_affinity *aff = a->spec->process->exec_cpu_affinity;
   if (aff && skiff_cpu_affinity_apply (aff->initial, "execCPUAffinity.initial", err) < 0)
     return -1;
-  if (wait_go (a, state_json, err) < 0)
+  if (skiff_cgroup_entry_join_self (a->cgroup, err) < 0)
     return -1;
-  /* Now in the container's cgroup. */
   if (aff && skiff_cpu_affinity_apply (aff->final, "execCPUAffinity.final", err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The runtime writes our id maps, then says GO with the state JSON the
+ * hooks get on stdin. */
+static int
+enter_namespaces (const skiff_init_args *a, char **state_json, skiff_error **err)
+{
+  if (wait_go (a, state_json, err) < 0)
     return -1;
   if (skiff_ns_join (a->ns, CLONE_NEWUSER, err) < 0)
     return -1;
@@ -231,7 +241,7 @@ skiff_init_run (const skiff_init_args *a)
   prctl (PR_SET_DUMPABLE, 0);
 
   cleanup_free char *state_json = NULL;
-  if (enter_namespaces (a, &state_json, &err) < 0 || set_names (a, &err) < 0
+  if (enter_cgroup (a, &err) < 0 || enter_namespaces (a, &state_json, &err) < 0 || set_names (a, &err) < 0
       || build_rootfs (a, state_json, &err) < 0)
     init_fail (a, err);
   char **env = skiff_payload_env (p, a->listen_fds);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "cgroup/cgroup.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp.h"
 #include "oci.h"
@@ -25,6 +26,7 @@ typedef struct skiff_init_args {
   int n_extra_fds;         /* fds 3 .. 3+n-1 survive into the container */
   int listen_fds;          /* LISTEN_FDS to announce (0 = none) */
   const skiff_seccomp_prog *seccomp; /* compiled by the runtime; empty: none */
+  skiff_cgroup_entry *cgroup;        /* joined first thing (our copy) */
 } skiff_init_args;
 
 /* Never returns: exits 1 after reporting an error over sync_fd. */

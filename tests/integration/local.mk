@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_scheduling.py \
 	tests/integration/test_notify.py \
 	tests/integration/test_copyup.py \
+	tests/integration/test_cgroup_join.py \
 	tests/integration/test_cgroup_mount.py \
 	tests/integration/test_seccomp.py \
 	tests/integration/test_kill.py \

@@ -1,6 +1,8 @@
-/* enosys: run a command with the new mount API, openat2 and close_range
- * forced to ENOSYS by a seccomp filter, as on kernels older than 5.2-5.12
- * (or under a container engine's filter that does not know them).
+/* enosys: run a command with the new mount API, openat2, close_range and
+ * clone3 forced to ENOSYS by a seccomp filter, as on kernels older than
+ * 5.2-5.12 (or under a container engine's filter that does not know them).
+ * Without clone3 there is no CLONE_INTO_CGROUP either, so skiff moves the
+ * container into its cgroup2 directory the old way.
  *
  *   enosys PROG [ARGS...]
  *
@@ -26,6 +28,7 @@
 #define NR_FSOPEN 430
 #define NR_FSCONFIG 431
 #define NR_FSMOUNT 432
+#define NR_CLONE3 435
 #define NR_CLOSE_RANGE 436
 #define NR_OPENAT2 437
 #define NR_MOUNT_SETATTR 442
@@ -47,6 +50,7 @@ main (int argc, char **argv)
     DENY (NR_MOVE_MOUNT),
     DENY (NR_MOUNT_SETATTR),
     DENY (NR_CLOSE_RANGE),
+    DENY (NR_CLONE3),
     BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };

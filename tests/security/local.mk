@@ -1,8 +1,9 @@
 # Security suite (SECURITY.md's attack matrix), as root.  Included from
 # Makefile.am; plain make rules.
 #   make check-security          the suite against ./skiff
-#   make check-security-enosys   the same with openat2, the new mount API and
-#                                close_range forced to ENOSYS (matrix item 29)
+#   make check-security-enosys   the same with openat2, the new mount API,
+#                                close_range and clone3 forced to ENOSYS
+#                                (matrix item 29)
 # Extra pytest flags: PYTEST_ARGS=...; longer churn: SKIFF_CHURN_SECONDS=600.
 
 SECURITY_TESTS = \

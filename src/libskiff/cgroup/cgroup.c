@@ -56,7 +56,7 @@ check_path (const char *path, skiff_error **err)
 }
 
 int
-skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources, skiff_error **err)
+skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
   if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
@@ -67,20 +67,32 @@ skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources,
     {
       cleanup_free char *dir = cg_join (h.unified, path);
       r = cg_v2_prepare (h.unified, path, &c, err);
-      /* Limits first, so the process never runs unconstrained in the cgroup. */
       if (r == 0)
         r = cg_v2_apply (dir, resources, false, err);
-      if (r == 0)
-        r = cg_write_pid (dir, pid, err);
     }
   else
-    r = cg_v1_enter (&h, path, pid, resources, &c, err);
+    r = cg_v1_create (&h, path, resources, &c, err);
   if (r < 0)
     {
       cg_created_undo (&c);
       return skiff_error_wrap (err, "cgroup `%s`", path);
     }
   cg_created_free (&c);
+  return 0;
+}
+
+int
+skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources, skiff_error **err)
+{
+  /* Limits first, so the process never runs unconstrained in the cgroup. */
+  if (skiff_cgroup_create (path, resources, err) < 0)
+    return -1;
+  cleanup_cg_host cg_host h;
+  if (cg_host_load (&h, err) < 0 || cg_move_pid (&h, path, pid, err) < 0)
+    {
+      skiff_cgroup_destroy (path, NULL);
+      return skiff_error_wrap (err, "cgroup `%s`", path);
+    }
   return 0;
 }
 

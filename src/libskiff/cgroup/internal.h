@@ -59,8 +59,12 @@ int cg_read_pids_tree (const char *dir, pid_t **pids, size_t *n, skiff_error **e
 int cg_write_pid (const char *dir, pid_t pid, skiff_error **err);
 
 /* v1.c */
-int cg_v1_enter (const cg_host *h, const char *path, pid_t pid, const oci_resources *r,
-                 cg_created *c, skiff_error **err);
+/* Create the directories (and the unified one on hybrid) and apply r. */
+int cg_v1_create (const cg_host *h, const char *path, const oci_resources *r, cg_created *c,
+                  skiff_error **err);
+/* Move pid into path in every hierarchy (v1, v2 or both); on failure pid is
+ * put back at each hierarchy's root. */
+int cg_move_pid (const cg_host *h, const char *path, pid_t pid, skiff_error **err);
 int cg_v1_freeze (const cg_host *h, const char *path, bool frozen, skiff_error **err);
 
 /* v2.c: mount is the cgroup2 mount point (full v2 or hybrid unified). */

@@ -1,4 +1,4 @@
-/* skiff_cgroup_join and skiff_cgroup_join_sub: see join.h. */
+/* skiff_cgroup_join_sub: see join.h. */
 #include "cgroup/join.h"
 
 #include <errno.h>
@@ -64,10 +64,4 @@ skiff_cgroup_join_sub (const char *path, const char *controllers, const char *su
   if (h.unified && join_one (h.unified, controllers ? path : subpath, pid, err) < 0)
     return -1;
   return 0;
-}
-
-int
-skiff_cgroup_join (const char *path, pid_t pid, skiff_error **err)
-{
-  return skiff_cgroup_join_sub (path, NULL, NULL, pid, err);
 }

@@ -2,6 +2,7 @@
 src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/cgroup/cgroup.h \
 	src/libskiff/cgroup/cgroup.c \
+	src/libskiff/cgroup/entry.c \
 	src/libskiff/cgroup/internal.h \
 	src/libskiff/cgroup/host.c \
 	src/libskiff/cgroup/fs.c \

@@ -74,8 +74,8 @@ evict (const cg_host *h, pid_t pid)
     cg_write_pid (h->unified, pid, NULL);
 }
 
-static int
-move_pid (const cg_host *h, const char *path, pid_t pid, skiff_error **err)
+int
+cg_move_pid (const cg_host *h, const char *path, pid_t pid, skiff_error **err)
 {
   for (size_t i = 0; i < h->n_v1; i++)
     {
@@ -96,17 +96,14 @@ fail:
 }
 
 int
-cg_v1_enter (const cg_host *h, const char *path, pid_t pid, const oci_resources *r,
-             cg_created *c, skiff_error **err)
+cg_v1_create (const cg_host *h, const char *path, const oci_resources *r, cg_created *c,
+              skiff_error **err)
 {
   if (v1_create (h, path, c, err) < 0)
     return -1;
-  /* Limits first, so the process never runs unconstrained in the cgroup. */
   if (cg_v1_apply (h, path, r, false, err) < 0)
     return -1;
-  if (h->unified && cg_hybrid_apply (h, path, r, err) < 0)
-    return -1;
-  return move_pid (h, path, pid, err);
+  return h->unified ? cg_hybrid_apply (h, path, r, err) : 0;
 }
 
 /* freezer.state goes THAWED -> FREEZING -> FROZEN; FREEZING may persist while
