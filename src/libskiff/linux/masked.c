@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdlib.h>
@@ -76,27 +77,47 @@ mask_dir (int target, const char *path, skiff_error **err)
   return 0;
 }
 
-/* State between prepare (before pivot_root) and apply (after). */
+/* State between prepare (before pivot_root) and apply (after). One detached
+ * bind mount of the host /dev/null is taken before pivot_root; the first
+ * masked file gets it, the others get clones of that mount. Closing an
+ * unattached clone unmounts it, which waits for an RCU grace period each
+ * time (milliseconds), so no clone is made that might go unused. */
 static struct
 {
-  int *clones; /* detached bind mounts of the host /dev/null */
-  size_t n, used;
-  bool legacy; /* no open_tree(2): fall back to mount(2) on /proc/self/fd */
-} mask_state;
+  int template; /* detached bind mount of the host /dev/null, or -1 */
+  int attached; /* the first masked file's /dev/null mount, or -1 */
+  bool cloning; /* open_tree(2) works: template and attached are used */
+} mask_state = { -1, -1, false };
+
+static int
+move_mount_fd (int from, int target, const char *path, skiff_error **err)
+{
+  if (syscall (SYS_move_mount, from, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
+  return 0;
+}
 
 static int
 attach_devnull (int rootfd, int target, const char *path, skiff_error **err)
 {
-  if (mask_state.used < mask_state.n)
+  if (mask_state.template >= 0)
     {
-      int clone = mask_state.clones[mask_state.used++];
-      if (syscall (SYS_move_mount, clone, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-          < 0)
-        return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
-      return 0;
+      int r = move_mount_fd (mask_state.template, target, path, err);
+      close (mask_state.template);
+      mask_state.template = -1;
+      return r;
     }
-  /* Linux < 5.2: our own /dev/null, created by skiff_devices_setup, not
-   * followed if it is a symlink and checked to be 1:3. */
+  if (mask_state.attached >= 0)
+    {
+      cleanup_close int clone = (int)syscall (SYS_open_tree, mask_state.attached, "",
+                                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      if (clone < 0)
+        return skiff_error_set (err, errno, "mask `%s`: clone the masking /dev/null", path);
+      return move_mount_fd (clone, target, path, err);
+    }
+  /* No open_tree(2) (Linux < 5.2, or filtered): our own /dev/null, created
+   * by skiff_devices_setup, not followed if it is a symlink and checked to
+   * be 1:3. */
   cleanup_close int devnull = safe_path_open (rootfd, "/dev/null", false, err);
   if (devnull < 0)
     return skiff_error_wrap (err, "mask `%s`", path);
@@ -111,11 +132,18 @@ mask_file (int rootfd, int target, const char *path, skiff_error **err)
   if (attach_devnull (rootfd, target, path, err) < 0)
     return -1;
   /* What now sits at the path must be the host's null device. */
-  cleanup_close int fd = safe_path_open (rootfd, path, true, err);
+  int fd = safe_path_open (rootfd, path, true, err);
   if (fd < 0)
     return -1;
   if (!is_devnull (fd))
-    return skiff_error_set (err, EXDEV, "mask `%s`: not /dev/null after mounting", path);
+    {
+      close (fd);
+      return skiff_error_set (err, EXDEV, "mask `%s`: not /dev/null after mounting", path);
+    }
+  if (mask_state.cloning && mask_state.attached < 0)
+    mask_state.attached = fd;
+  else
+    close (fd);
   return 0;
 }
 
@@ -137,37 +165,30 @@ open_listed (int rootfd, const char *path, bool *missing, skiff_error **err)
 int
 skiff_masked_prepare (const oci_spec *spec, skiff_error **err)
 {
-  size_t n = spec->linux_ ? spec->linux_->n_masked_paths : 0;
   skiff_masked_release ();
-  if (n == 0)
+  if (spec->linux_ == NULL || spec->linux_->n_masked_paths == 0)
     return 0;
   cleanup_close int devnull = open_host_devnull (err);
   if (devnull < 0)
     return -1;
-  mask_state.clones = xzalloc ((n + 1) * sizeof (int));
-  for (size_t i = 0; i < n; i++)
-    {
-      int fd = (int)syscall (SYS_open_tree, devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-      if (fd < 0 && (errno == ENOSYS || errno == EPERM)) /* Linux < 5.2, or filtered */
-        {
-          mask_state.legacy = true;
-          break;
-        }
-      if (fd < 0)
-        return skiff_error_set (err, errno, "clone host `/dev/null`");
-      mask_state.clones[mask_state.n++] = fd;
-    }
+  int fd = (int)syscall (SYS_open_tree, devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (fd < 0 && errno != ENOSYS && errno != EPERM) /* Linux < 5.2, or filtered: see attach_devnull */
+    return skiff_error_set (err, errno, "clone host `/dev/null`");
+  mask_state.template = fd;
+  mask_state.cloning = fd >= 0;
   return 0;
 }
 
 void
 skiff_masked_release (void)
 {
-  /* Closing an attached clone leaves it mounted; unused ones vanish. */
-  for (size_t i = 0; i < mask_state.n; i++)
-    close (mask_state.clones[i]);
-  free (mask_state.clones);
-  memset (&mask_state, 0, sizeof mask_state);
+  /* An attached mount stays mounted when its fd is closed. */
+  if (mask_state.template >= 0)
+    close (mask_state.template);
+  if (mask_state.attached >= 0)
+    close (mask_state.attached);
+  mask_state.template = mask_state.attached = -1;
+  mask_state.cloning = false;
 }
 
 int
