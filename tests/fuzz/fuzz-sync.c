@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   memset (&msg, 0xa5, sizeof msg);
   if (skiff_sync_decode (copy, size, &msg, &err) == 0)
     {
-      FUZZ_CHECK (msg.type >= SKIFF_SYNC_GO && msg.type <= SKIFF_SYNC_ERROR, "type %u", msg.type);
+      FUZZ_CHECK (msg.type >= SKIFF_SYNC_GO && msg.type <= SKIFF_SYNC_LAST, "type %u", msg.type);
       FUZZ_CHECK (memchr (msg.payload, '\0', sizeof msg.payload) != NULL, "payload not terminated");
       FUZZ_CHECK (size >= 8 && memcmp (msg.payload, copy + 8, size - 8) == 0, "payload differs");
     }

@@ -1,12 +1,24 @@
 """linux.seccomp: the filter is enforced inside (errno, kill), the same way as
-runc on the same profile; and the compiled-filter cache under the state root
-is used again, and a damaged entry is only ever a recompile."""
+runc on the same profile; the compiled-filter cache under the state root
+is used again, and a damaged entry is only ever a recompile; SCMP_ACT_NOTIFY
+hands the listener to an agent at listenerPath (create and exec)."""
 
+import errno
+import fcntl
 import glob
+import json
 import os
+import select
+import signal
+import socket
 import struct
+import subprocess
+import threading
+import time
 
 import pytest
+
+from conftest import wait_until
 
 DENY_MKDIR = {
     "defaultAction": "SCMP_ACT_ALLOW",
@@ -83,3 +95,296 @@ def test_cache_is_reused_and_survives_damage(rt, bundle):
     other = dict(DENY_MKDIR, defaultAction="SCMP_ACT_LOG")
     assert run(rt, bundle, other).returncode == 0
     assert len(glob.glob(os.path.join(rt.root, ".seccomp-cache", "*.bpf"))) == 2
+
+
+# --------------------------------------------------------------------------
+# SCMP_ACT_NOTIFY: a seccomp agent at listenerPath gets the container process
+# state and the listener fd, and answers what the filter notifies.
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# linux/seccomp.h: _IOWR('!', 0, struct seccomp_notif) and
+# _IOWR('!', 1, struct seccomp_notif_resp) (80 and 24 bytes on every arch).
+NOTIF_RECV = 0xC0502100
+NOTIF_SEND = 0xC0182101
+NOTIF_FMT = "=QII iIQ6Q"   # id, pid, flags, seccomp_data{nr, arch, ip, args[6]}
+RESP_FMT = "=QqiI"         # id, val, error (-errno), flags
+NR_MKDIR, NR_MKDIRAT = 83, 258  # x86_64
+
+
+class Agent:
+    """A seccomp agent in a thread: accepts connections at `path`, keeps each
+    container process state (JSON) and listener fd, and answers every
+    notification after the state's metadata: MKDIR=EXDEV fails the call with
+    EXDEV, MKDIR=FAKE reports success without running it, MKDIR=SIGNAL sends
+    the caller SIGUSR1, waits, then fails it with EXDEV."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        self.states, self.n_fds, self.notifs, self.sends, self.errors = [], [], [], [], []
+        self.listeners = {}  # fd -> metadata
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        # Until the JSON is complete, not until EOF: runc 1.1 leaves its end
+        # open (the spec says the runtime closes it).
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.settimeout(10)
+            data, fds, state = b"", [], None
+            while state is None:
+                msg, got, _, _ = socket.recv_fds(conn, 65536, 4)
+                fds += got
+                if not msg:
+                    raise RuntimeError("connection closed before a whole state: %r" % data)
+                data += msg
+                try:
+                    state = json.loads(data)
+                except ValueError:
+                    pass
+        self.states.append(state)
+        self.n_fds.append(len(fds))
+        for fd in fds:
+            self.listeners[fd] = state.get("metadata", "")
+
+    def _answer(self, fd, mode):
+        buf = bytearray(struct.calcsize(NOTIF_FMT))
+        try:
+            fcntl.ioctl(fd, NOTIF_RECV, buf, True)
+        except OSError as e:  # ENOENT: the caller went away meanwhile
+            self.errors.append("recv: %s" % e)
+            return
+        nid, pid, _, nr = struct.unpack_from(NOTIF_FMT, buf)[:4]
+        self.notifs.append((nr, pid))
+        if mode == "MKDIR=SIGNAL":
+            os.kill(pid, signal.SIGUSR1)
+            time.sleep(0.3)
+        if mode == "MKDIR=FAKE":
+            resp = struct.pack(RESP_FMT, nid, 0, 0, 0)
+        else:
+            resp = struct.pack(RESP_FMT, nid, 0, -errno.EXDEV, 0)
+        try:
+            fcntl.ioctl(fd, NOTIF_SEND, bytearray(resp), True)
+            self.sends.append("ok")
+        except OSError as e:
+            self.sends.append(errno.errorcode.get(e.errno, str(e.errno)))
+
+    def _loop(self):
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        watched = set()
+        while not self.done.is_set():
+            for fd in set(self.listeners) - watched:
+                poller.register(fd, select.POLLIN)
+                watched.add(fd)
+            for fd, ev in poller.poll(100):
+                try:
+                    if fd == self.sock.fileno():
+                        self._accept()
+                    elif ev & select.POLLIN:
+                        self._answer(fd, self.listeners[fd])
+                    elif ev & (select.POLLHUP | select.POLLERR):  # no process left
+                        poller.unregister(fd)
+                        os.close(fd)
+                        del self.listeners[fd]
+                except Exception as e:  # reported by the test
+                    self.errors.append(repr(e))
+
+    def close(self):
+        self.done.set()
+        self.thread.join(5)
+        for fd in self.listeners:
+            os.close(fd)
+        self.sock.close()
+
+
+def notify_profile(path, metadata, flags=None, nnp=None):
+    p = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "listenerPath": path,
+        "listenerMetadata": metadata,
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}],
+    }
+    if flags:
+        p["flags"] = flags
+    return p
+
+
+@pytest.fixture
+def agent(scratch):
+    made = []
+
+    def make(name="agent.sock"):
+        a = Agent(os.path.join(scratch, name))
+        made.append(a)
+        return a
+
+    yield make
+    for a in made:
+        a.close()
+
+
+@pytest.fixture
+def probe_bundle(bundle):
+    helper = os.path.join(bundle.rootfs, "bin", "seccomp-probe")
+    r = subprocess.run(["gcc", "-static", "-O2", "-o", helper,
+                        os.path.join(HERE, "helpers", "seccomp-probe.c")], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.fail("cannot build the seccomp-probe helper: %s" % r.stderr)
+    return bundle
+
+
+MKDIR_PAYLOAD = "mkdir /tmp/x 2>&1 && echo made; ls -d /tmp/x 2>/dev/null || echo no-dir"
+
+
+def check_state(st, cid, bundle, metadata, status):
+    assert st["ociVersion"] and st["fds"] == ["seccompFd"], st
+    assert st["metadata"] == metadata, st
+    assert isinstance(st["pid"], int) and st["pid"] > 0, st
+    s = st["state"]
+    assert s["id"] == cid and s["status"] == status and s["bundle"] == bundle.path, st
+
+
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_notify_agent_answers_like_runc(rt, ref, bundle, agent, nnp):
+    """The agent fails mkdir with EXDEV; inside, mkdir reports just that.
+    The filter is loaded at a different point with and without
+    no_new_privs: both must hand the listener over."""
+    outs, states = {}, {}
+    bundle.config["process"]["noNewPrivileges"] = nnp
+    for r in (rt, ref):
+        a = agent("%s.sock" % r.name)
+        bundle.config["linux"]["seccomp"] = notify_profile(a.path, "MKDIR=EXDEV")
+        cid = r.new_id("nf")
+        res = r.run(cid, bundle.write(args=["sh", "-c", MKDIR_PAYLOAD]).path)
+        assert res.returncode == 0, "%s: %s" % (r.name, res.stderr)
+        assert not a.errors, a.errors
+        assert len(a.states) == 1 and a.n_fds == [1], (a.states, a.n_fds)
+        check_state(a.states[0], cid, bundle, "MKDIR=EXDEV", "creating")
+        assert a.states[0]["pid"] == a.states[0]["state"]["pid"]
+        assert a.notifs and all(nr in (NR_MKDIR, NR_MKDIRAT) for nr, _ in a.notifs), a.notifs
+        outs[r.name] = res.stdout
+        states[r.name] = sorted(a.states[0]), sorted(a.states[0]["state"])
+    assert "Invalid cross-device link" in outs["rt"] and "no-dir" in outs["rt"], outs["rt"]
+    assert outs["rt"] == outs["ref"]
+    assert states["rt"][0] == states["ref"][0]
+
+
+def test_notify_exec_gets_its_own_listener(rt, ref, bundle, agent):
+    """exec loads the filter again: a second connection, for the exec'd
+    process, with the container running; the agent fakes mkdir's success."""
+    seen = {}
+    for r in (rt, ref):
+        a = agent("%s.sock" % r.name)
+        bundle.config["linux"]["seccomp"] = notify_profile(a.path, "MKDIR=FAKE")
+        cid = r.new_id("nx")
+        assert r.run(cid, bundle.write(args=["sleep", "30"]).path, "-d").returncode == 0
+        try:
+            init_pid = r.state_json(cid)["pid"]
+            res = r.cmd("exec", cid, "sh", "-c", MKDIR_PAYLOAD)
+            assert res.returncode == 0, "%s: %s" % (r.name, res.stderr)
+            assert "made" in res.stdout and "no-dir" in res.stdout, res.stdout
+            assert len(a.states) == 2, a.states
+            check_state(a.states[0], cid, bundle, "MKDIR=FAKE", "creating")
+            check_state(a.states[1], cid, bundle, "MKDIR=FAKE", "running")
+            assert a.states[0]["pid"] == init_pid and a.states[1]["pid"] != init_pid
+            assert a.states[1]["state"]["pid"] == init_pid
+            seen[r.name] = res.stdout
+        finally:
+            r.delete(cid, force=True)
+    assert seen["rt"] == seen["ref"]
+
+
+def refused(r, bundle, profile):
+    bundle.config["linux"]["seccomp"] = profile
+    cid = r.new_id("ne")
+    res = r.create(cid, bundle.write(args=["true"]).path)
+    if res.returncode == 0:
+        r.delete(cid, force=True)
+    return res
+
+
+NOTIFY_MKDIR = [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]
+BAD_PROFILES = {
+    "no-listener-path": ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": NOTIFY_MKDIR},
+                         "needs linux.seccomp.listenerPath"),
+    "unconnectable": ({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "@SCRATCH@/nobody.sock",
+                       "syscalls": NOTIFY_MKDIR}, "connect to listenerPath"),
+    "wait-killable-without-notify": ({"defaultAction": "SCMP_ACT_ALLOW",
+                                      "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+                                      "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]},
+                                     "needs a listener"),
+    "notify-write": ({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "@SCRATCH@/a.sock",
+                      "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]},
+                     "cannot be used for `write`"),
+    "notify-default": ({"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "@SCRATCH@/a.sock"},
+                       "cannot be the default action"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PROFILES))
+def test_notify_errors_leave_nothing(rt, ref, bundle, scratch, case):
+    """Refused, with a clear error, by skiff and runc alike; no_leftovers
+    checks that no process, cgroup, mount or state entry survives."""
+    profile, message = BAD_PROFILES[case]
+    profile = json.loads(json.dumps(profile).replace("@SCRATCH@", scratch))
+    res = refused(rt, bundle, profile)
+    assert res.returncode != 0, res.stdout
+    if rt.is_skiff:
+        assert message in res.stderr, res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1 and res.stderr.startswith("skiff: "), res.stderr
+    assert rt.ids() == []
+    assert refused(ref, bundle, profile).returncode != 0
+
+
+@pytest.mark.skiff_only("runc 1.1 knows no listenerMetadata rule")
+def test_listener_metadata_needs_path(rt, bundle):
+    res = refused(rt, bundle, {"defaultAction": "SCMP_ACT_ALLOW", "listenerMetadata": "x"})
+    assert res.returncode != 0 and "listenerMetadata is set without listenerPath" in res.stderr
+
+
+@pytest.mark.parametrize("killable", [True, False], ids=["wait-killable", "interruptible"])
+def test_wait_killable_recv(rt, probe_bundle, agent, killable):
+    """Once the agent has received the notification, WAIT_KILLABLE_RECV
+    keeps a signal with a handler from interrupting the call: the agent's
+    answer arrives. Without the flag the call is interrupted (EINTR) and the
+    answer is refused (ENOENT). runc 1.1 does not know the flag."""
+    if rt.is_runc and killable:
+        pytest.skip("runc 1.1 does not know SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
+    a = agent()
+    flags = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"] if killable else None
+    probe_bundle.config["linux"]["seccomp"] = notify_profile(a.path, "MKDIR=SIGNAL", flags)
+    res = rt.run_payload(probe_bundle, ["seccomp-probe", "mkdir", "/tmp/w"])
+    assert res.returncode == 0, res.stderr
+    # Interrupted, the probe may be gone before the agent has answered.
+    assert wait_until(lambda: a.sends), "the agent never answered"
+    assert not a.errors, a.errors
+    if killable:
+        assert "mkdir=Invalid cross-device link signals=1" in res.stdout, res.stdout
+        assert a.sends == ["ok"], a.sends
+    else:
+        assert "mkdir=Interrupted system call signals=1" in res.stdout, res.stdout
+        assert a.sends and a.sends[0] == "ENOENT", a.sends
+
+
+@pytest.mark.skiff_only("the compiled-filter cache is skiff's")
+def test_cache_key_covers_flags_not_listener(rt, bundle, agent):
+    """Profiles that differ in flags get their own entries; listenerPath and
+    listenerMetadata change nothing in the program: one entry for both."""
+    a = agent()
+    cache = os.path.join(rt.root, ".seccomp-cache")
+    p = notify_profile(a.path, "MKDIR=EXDEV")
+    assert run(rt, bundle, p, ["true"]).returncode == 0
+    assert len(glob.glob(os.path.join(cache, "*.bpf"))) == 1
+    b = agent("other.sock")
+    assert run(rt, bundle, notify_profile(b.path, "MKDIR=FAKE"), ["true"]).returncode == 0
+    assert len(glob.glob(os.path.join(cache, "*.bpf"))) == 1
+    flagged = notify_profile(a.path, "MKDIR=EXDEV", ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
+    assert run(rt, bundle, flagged, ["true"]).returncode == 0
+    assert len(glob.glob(os.path.join(cache, "*.bpf"))) == 2
