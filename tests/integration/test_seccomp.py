@@ -1,7 +1,8 @@
 """linux.seccomp: the filter is enforced inside (errno, kill), the same way as
 runc on the same profile; the compiled-filter cache under the state root
 is used again, and a damaged entry is only ever a recompile; SCMP_ACT_NOTIFY
-hands the listener to an agent at listenerPath (create and exec)."""
+hands the listener to an agent at listenerPath (create and exec); syscalls
+above the highest one a denying profile names get ENOSYS."""
 
 import errno
 import fcntl
@@ -371,6 +372,63 @@ def test_wait_killable_recv(rt, probe_bundle, agent, killable):
     else:
         assert "mkdir=Interrupted system call signals=1" in res.stdout, res.stdout
         assert a.sends and a.sends[0] == "ENOENT", a.sends
+
+
+# --------------------------------------------------------------------------
+# ENOSYS above the highest syscall the profile names (runc's behaviour).
+
+def x86_64_syscalls():
+    names = {}
+    with open("/usr/include/x86_64-linux-gnu/asm/unistd_64.h") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "#define" and parts[1].startswith("__NR_"):
+                names[parts[1][5:]] = int(parts[2])
+    return names
+
+
+def enosys_profile(highest, leave_out, default="SCMP_ACT_ERRNO"):
+    allowed = sorted(n for n, nr in x86_64_syscalls().items() if nr <= highest and n not in leave_out)
+    return {
+        "defaultAction": default,
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": allowed, "action": "SCMP_ACT_ALLOW"}],
+    }
+
+
+RSEQ, GETCPU, CLONE3 = 334, 309, 435
+
+
+def test_enosys_above_the_profile_like_runc(rt, ref, probe_bundle):
+    """Default EPERM, every x86_64 syscall up to rseq (334) allowed but
+    getcpu: getcpu gets EPERM, clone3 (435) and an unassigned number get
+    ENOSYS, getpid works; the same under runc."""
+    probe_bundle.config["linux"]["seccomp"] = enosys_profile(RSEQ, {"getcpu"})
+    args = ["seccomp-probe", "syscall", "39", str(GETCPU), str(CLONE3), "1000"]
+    outs = {}
+    for r in (rt, ref):
+        res = r.run_payload(probe_bundle, args)
+        assert res.returncode == 0, "%s: %s" % (r.name, res.stderr)
+        outs[r.name] = res.stdout
+    want = "39=ok\n%d=%d\n%d=%d\n1000=%d\n" % (GETCPU, errno.EPERM, CLONE3, errno.ENOSYS, errno.ENOSYS)
+    assert outs["rt"] == want, outs["rt"]
+    assert outs["ref"] == want, outs["ref"]
+
+
+def test_no_enosys_prefix_without_architectures_or_when_allowing(rt, probe_bundle):
+    """No architectures listed (runc: no prefix), or a killing default that
+    the rule list does not reach: what the profile says, unchanged."""
+    p = enosys_profile(RSEQ, {"getcpu"})
+    del p["architectures"]
+    probe_bundle.config["linux"]["seccomp"] = p
+    res = rt.run_payload(probe_bundle, ["seccomp-probe", "syscall", str(CLONE3)])
+    assert res.returncode == 0 and res.stdout == "%d=%d\n" % (CLONE3, errno.EPERM), res.stdout + res.stderr
+    p = enosys_profile(RSEQ, {"getcpu"}, default="SCMP_ACT_KILL_PROCESS")
+    probe_bundle.config["linux"]["seccomp"] = p
+    res = rt.run_payload(probe_bundle, ["seccomp-probe", "syscall", str(CLONE3), str(GETCPU)])
+    # clone3 is above the profile: ENOSYS instead of the kill; getcpu kills.
+    assert res.stdout == "%d=%d\n" % (CLONE3, errno.ENOSYS) and res.returncode == 128 + 31, \
+        (res.returncode, res.stdout, res.stderr)
 
 
 @pytest.mark.skiff_only("the compiled-filter cache is skiff's")

@@ -87,18 +87,24 @@ parse_op (const char *name, enum scmp_compare *out, skiff_error **err)
   return skiff_error_set (err, EINVAL, "unknown seccomp operator `%s`", name ? name : "");
 }
 
-/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64". */
-static int
-add_arch (scmp_filter_ctx ctx, const char *name, skiff_error **err)
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64" -> its token. */
+uint32_t
+skiff_seccomp_arch (const char *name)
 {
   const char *s = strncmp (name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
   char lower[32];
   size_t n = strlen (s);
   if (n >= sizeof lower)
-    return skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", name);
+    return 0;
   for (size_t i = 0; i <= n; i++)
     lower[i] = (char) tolower ((unsigned char) s[i]);
-  uint32_t arch = seccomp_arch_resolve_name (lower);
+  return seccomp_arch_resolve_name (lower);
+}
+
+static int
+add_arch (scmp_filter_ctx ctx, const char *name, skiff_error **err)
+{
+  uint32_t arch = skiff_seccomp_arch (name);
   if (arch == 0)
     return skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", name);
   int r = seccomp_arch_add (ctx, arch);
@@ -295,6 +301,10 @@ skiff_seccomp_compile (const oci_seccomp *seccomp, skiff_seccomp_prog *out, skif
   cleanup_filter scmp_filter_ctx ctx = NULL;
   if (build_filter (seccomp, &ctx, err) < 0)
     return -1;
+  cleanup_free struct sock_filter *prefix = NULL;
+  size_t n_prefix = 0;
+  if (skiff_seccomp_enosys_prefix (seccomp, &prefix, &n_prefix, err) < 0)
+    return -1;
   /* libseccomp 2.5 exports BPF only to an fd: a memfd keeps it in memory. */
   cleanup_close int fd = memfd_create ("skiff-seccomp", MFD_CLOEXEC);
   if (fd < 0)
@@ -303,16 +313,22 @@ skiff_seccomp_compile (const oci_seccomp *seccomp, skiff_seccomp_prog *out, skif
   if (r < 0)
     return skiff_error_set (err, -r, "seccomp: export the filter");
   off_t size = lseek (fd, 0, SEEK_CUR);
-  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0
-      || size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
+  const off_t isz = (off_t) sizeof (struct sock_filter);
+  if (size <= 0 || size % isz != 0)
     return skiff_error_set (err, EINVAL, "seccomp: exported filter has a bad size (%lld)", (long long) size);
-  out->insns = xmalloc ((size_t) size);
-  if (pread (fd, out->insns, (size_t) size, 0) != size)
+  size_t n = n_prefix + (size_t) (size / isz);
+  if (n > BPF_MAXINSNS)
+    return skiff_error_set (err, E2BIG, "seccomp: the filter has %zu instructions, more than the kernel's %d",
+                            n, BPF_MAXINSNS);
+  out->insns = xmalloc (n * sizeof (struct sock_filter));
+  if (n_prefix)
+    memcpy (out->insns, prefix, n_prefix * sizeof (struct sock_filter));
+  if (pread (fd, out->insns + n_prefix, (size_t) size, 0) != size)
     {
       skiff_seccomp_prog_free (out);
       return skiff_error_set (err, errno, "seccomp: read the exported filter");
     }
-  out->len = (unsigned short) (size / (off_t) sizeof (struct sock_filter));
+  out->len = (unsigned short) n;
   out->flags = filter_flags (seccomp);
   return 0;
 }

@@ -40,6 +40,20 @@ skiff_seccomp_prog_has_listener (const skiff_seccomp_prog *prog)
   return prog && prog->len && (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
 }
 
+/* libseccomp's token for an OCI architecture name ("SCMP_ARCH_X86_64"), 0
+ * when it does not know it. */
+uint32_t skiff_seccomp_arch (const char *oci_name);
+
+/* The prefix program runc puts in front of a filter whose default action
+ * denies (seccomp_enosys.c): for each architecture the profile lists, a
+ * syscall number above the highest one the profile names returns ENOSYS, so
+ * that a libc newer than the profile falls back (clone3 -> clone) instead
+ * of taking the default action. *n = 0 when the default action allows
+ * (ALLOW, LOG, TRACE) or already is ERRNO(ENOSYS). The returned program
+ * ends by falling through to whatever follows it. */
+int skiff_seccomp_enosys_prefix (const oci_seccomp *seccomp, struct sock_filter **out, size_t *n,
+                                 skiff_error **err);
+
 /* Below the state root. The leading dot keeps it apart from container ids. */
 #define SKIFF_SECCOMP_CACHE_DIR ".seccomp-cache"
 

@@ -29,8 +29,8 @@
 
 #define MAGIC "SKIFFBPF2\n"
 /* Bump when the same profile compiles to something else (2: the listener
- * flags). */
-#define TRANSLATION 2
+ * flags, 3: the ENOSYS prefix). */
+#define TRANSLATION 3
 #define MAGIC_LEN (sizeof MAGIC - 1)
 
 struct entry_header
