@@ -241,7 +241,10 @@ def probe_bundle(bundle):
     return bundle
 
 
-MKDIR_PAYLOAD = "mkdir /tmp/x 2>&1 && echo made; ls -d /tmp/x 2>/dev/null || echo no-dir"
+# With the listener the container could answer its own notifications: it
+# must never see it.
+MKDIR_PAYLOAD = ("mkdir /tmp/x 2>&1 && echo made; ls -d /tmp/x 2>/dev/null || echo no-dir; "
+                 "ls -l /proc/self/fd/ | grep -q seccomp && echo listener-leaked || echo no-listener")
 
 
 def check_state(st, cid, bundle, metadata, status):
@@ -273,6 +276,7 @@ def test_notify_agent_answers_like_runc(rt, ref, bundle, agent, nnp):
         outs[r.name] = res.stdout
         states[r.name] = sorted(a.states[0]), sorted(a.states[0]["state"])
     assert "Invalid cross-device link" in outs["rt"] and "no-dir" in outs["rt"], outs["rt"]
+    assert "no-listener" in outs["rt"], outs["rt"]
     assert outs["rt"] == outs["ref"]
     assert states["rt"][0] == states["ref"][0]
 
@@ -290,7 +294,7 @@ def test_notify_exec_gets_its_own_listener(rt, ref, bundle, agent):
             init_pid = r.state_json(cid)["pid"]
             res = r.cmd("exec", cid, "sh", "-c", MKDIR_PAYLOAD)
             assert res.returncode == 0, "%s: %s" % (r.name, res.stderr)
-            assert "made" in res.stdout and "no-dir" in res.stdout, res.stdout
+            assert "made" in res.stdout and "no-dir" in res.stdout and "no-listener" in res.stdout, res.stdout
             assert len(a.states) == 2, a.states
             check_state(a.states[0], cid, bundle, "MKDIR=FAKE", "creating")
             check_state(a.states[1], cid, bundle, "MKDIR=FAKE", "running")
