@@ -468,3 +468,14 @@ def test_cache_key_covers_flags_not_listener(rt, bundle, agent):
     flagged = notify_profile(a.path, "MKDIR=EXDEV", ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
     assert run(rt, bundle, flagged, ["true"]).returncode == 0
     assert len(glob.glob(os.path.join(cache, "*.bpf"))) == 2
+
+
+@pytest.mark.skiff_only("runc 1.1 lists neither")
+def test_features_lists_notify_and_wait_killable_recv(rt):
+    """What `features` promises is what create accepts: the action, and the
+    flag where the kernel has it (5.19+; this host's kernel does)."""
+    res = rt.cmd("features")
+    assert res.returncode == 0, res.stderr
+    sc = json.loads(res.stdout)["linux"]["seccomp"]
+    assert "SCMP_ACT_NOTIFY" in sc["actions"]
+    assert "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" in sc["supportedFlags"]
