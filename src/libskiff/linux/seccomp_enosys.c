@@ -39,13 +39,15 @@
 
 /* One section: the kernel's AUDIT_ARCH value, and the highest syscall the
  * profile names in each ABI it runs there (x86_64: native and x32). */
-typedef struct arch_max {
+typedef struct arch_max
+{
   uint32_t audit;
   bool have_native, have_x32;
   uint32_t native, x32;
 } arch_max;
 
-typedef struct prog {
+typedef struct prog
+{
   struct sock_filter *insns;
   size_t n;
 } prog;
@@ -62,9 +64,11 @@ static bool
 default_allows (const oci_seccomp *s)
 {
   const char *a = s->default_action ? s->default_action : "";
-  if (strcmp (a, "SCMP_ACT_ALLOW") == 0 || strcmp (a, "SCMP_ACT_LOG") == 0 || strcmp (a, "SCMP_ACT_TRACE") == 0)
+  if (strcmp (a, "SCMP_ACT_ALLOW") == 0 || strcmp (a, "SCMP_ACT_LOG") == 0
+      || strcmp (a, "SCMP_ACT_TRACE") == 0)
     return true;
-  return strcmp (a, "SCMP_ACT_ERRNO") == 0 && s->default_errno_ret.set && s->default_errno_ret.value == ENOSYS;
+  return strcmp (a, "SCMP_ACT_ERRNO") == 0 && s->default_errno_ret.set
+         && s->default_errno_ret.value == ENOSYS;
 }
 
 /* Highest number among the profile's syscall names on token's ABI; false
@@ -81,8 +85,8 @@ highest_syscall (const oci_seccomp *s, uint32_t token, uint32_t *out)
         int nr = name ? seccomp_syscall_resolve_name_arch (token, name) : __NR_SCMP_ERROR;
         if (nr < 0)
           continue;
-        if (!found || (uint32_t) nr > *out)
-          *out = (uint32_t) nr;
+        if (!found || (uint32_t)nr > *out)
+          *out = (uint32_t)nr;
         found = true;
       }
   return found;
@@ -110,7 +114,7 @@ collect (const oci_seccomp *s, arch_max *v, skiff_error **err)
       if (token == 0)
         {
           skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", s->architectures[i]);
-          return (size_t) -1;
+          return (size_t)-1;
         }
       if (!highest_syscall (s, token, &max))
         continue;
@@ -167,11 +171,11 @@ build (prog *p, const arch_max *v, size_t n)
       size_t jeq = p->n;
       emit (p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, v[i].audit);
       section (p, &v[i], &ja[i]);
-      p->insns[jeq].jf = (uint8_t) (p->n - jeq - 1); /* a section is at most 7 long */
+      p->insns[jeq].jf = (uint8_t)(p->n - jeq - 1); /* a section body is at most 6 long */
     }
   /* "ja" takes a 32-bit offset: the end is always in reach. */
   for (size_t i = 0; i < n; i++)
-    p->insns[ja[i]].k = (uint32_t) (p->n - ja[i] - 1);
+    p->insns[ja[i]].k = (uint32_t)(p->n - ja[i] - 1);
 }
 
 int
@@ -184,7 +188,7 @@ skiff_seccomp_enosys_prefix (const oci_seccomp *seccomp, struct sock_filter **ou
     return 0;
   cleanup_free arch_max *v = xzalloc (seccomp->n_architectures * sizeof *v);
   size_t n_arch = collect (seccomp, v, err);
-  if (n_arch == (size_t) -1)
+  if (n_arch == (size_t)-1)
     return -1;
   if (n_arch == 0)
     return 0;

@@ -47,14 +47,15 @@ copy_listener (pid_t pid, const char *fd_text, skiff_error **err)
 {
   long remote;
   if (fd_text == NULL || parse_long (fd_text, 0, INT_MAX, &remote) < 0)
-    return skiff_error_set (err, EPROTO, "seccomp: bad listener fd `%s` from the container", fd_text ? fd_text : "");
-  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+    return skiff_error_set (err, EPROTO, "seccomp: bad listener fd `%s` from the container",
+                            fd_text ? fd_text : "");
+  cleanup_close int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
   if (pidfd < 0)
-    return skiff_error_set (err, errno, "seccomp: pidfd_open %d", (int) pid);
-  int fd = (int) syscall (SYS_pidfd_getfd, pidfd, (int) remote, 0);
+    return skiff_error_set (err, errno, "seccomp: pidfd_open %d", (int)pid);
+  int fd = (int)syscall (SYS_pidfd_getfd, pidfd, (int)remote, 0);
   if (fd < 0)
-    return skiff_error_set (err, errno, "seccomp: take the listener fd %ld of process %d (pidfd_getfd)", remote,
-                            (int) pid);
+    return skiff_error_set (err, errno, "seccomp: take the listener fd %ld of process %d (pidfd_getfd)",
+                            remote, (int)pid);
   return fd; /* pidfd_getfd sets close-on-exec */
 }
 
@@ -68,7 +69,7 @@ connect_listener (const char *path, skiff_error **err)
   cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return skiff_error_set (err, errno, "seccomp: socket for listenerPath `%s`", path);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     return skiff_error_set (err, errno, "seccomp: connect to listenerPath `%s`", path);
   return take_fd (&fd);
 }
@@ -81,7 +82,7 @@ send_state (int sock, int fd, const char *json, const char *path, skiff_error **
   size_t len = strlen (json), off = 0;
   while (off < len)
     {
-      struct iovec iov = { .iov_base = (char *) json + off, .iov_len = len - off };
+      struct iovec iov = { .iov_base = (char *)json + off, .iov_len = len - off };
       union
       {
         char buf[CMSG_SPACE (sizeof (int))];
@@ -102,9 +103,9 @@ send_state (int sock, int fd, const char *json, const char *path, skiff_error **
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        return skiff_error_set (err, n < 0 ? errno : EPIPE, "seccomp: send the container process state to `%s`",
-                                path);
-      off += (size_t) n;
+        return skiff_error_set (err, n < 0 ? errno : EPIPE,
+                                "seccomp: send the container process state to `%s`", path);
+      off += (size_t)n;
     }
   return 0;
 }
@@ -124,9 +125,12 @@ skiff_seccomp_forward (const oci_seccomp *seccomp, pid_t pid, const char *fd_tex
     return -1;
   char *fds[] = { "seccompFd" };
   oci_process_state ps = {
-    .oci_version = SKIFF_OCI_VERSION, .fds = fds, .n_fds = 1, .pid = { pid, true },
+    .oci_version = SKIFF_OCI_VERSION,
+    .fds = fds,
+    .n_fds = 1,
+    .pid = { pid, true },
     .metadata = seccomp->listener_metadata && *seccomp->listener_metadata ? seccomp->listener_metadata : NULL,
-    .state = (oci_state *) state,
+    .state = (oci_state *)state,
   };
   cleanup_free char *json = oci_process_state_to_json (&ps, false);
   if (json == NULL)
