@@ -43,6 +43,10 @@ int oci_state_parse (const char *json, size_t len, oci_state **out, char **errms
 char *oci_state_to_json (const oci_state *state, bool pretty);
 void oci_state_free (oci_state *state);
 
+int oci_process_state_parse (const char *json, size_t len, oci_process_state **out, char **errmsg);
+char *oci_process_state_to_json (const oci_process_state *ps, bool pretty);
+void oci_process_state_free (oci_process_state *ps);
+
 int oci_features_parse (const char *json, size_t len, oci_features **out, char **errmsg);
 char *oci_features_to_json (const oci_features *features, bool pretty);
 void oci_features_free (oci_features *features);

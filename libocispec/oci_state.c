@@ -1,5 +1,6 @@
 /* The runtime state document, in runc's shape and field order (what
- * `runc state` prints and what engines parse). */
+ * `runc state` prints and what engines parse), and the container process
+ * state that wraps it for a seccomp agent. */
 #include "oci.h"
 #include "oci_json.h"
 
@@ -35,4 +36,32 @@ void
 oci_state_free (oci_state *state)
 {
   oci_json_free (&state_d, state);
+}
+
+/* The spec's example order; pid is required, so 0 is still printed. */
+static const oci_field process_state_f[] = {
+  OCI_STR_F (oci_process_state, oci_version, "ociVersion", A),
+  OCI_STRS (oci_process_state, fds, "fds"),
+  OCI_INT_F (oci_process_state, pid, "pid", A),
+  OCI_STR (oci_process_state, metadata, "metadata"),
+  OCI_OBJ (oci_process_state, state, "state", oci_state, state_d),
+};
+static const oci_struct_desc process_state_d = OCI_DESC (oci_process_state, process_state_f);
+
+int
+oci_process_state_parse (const char *json, size_t len, oci_process_state **out, char **errmsg)
+{
+  return oci_json_parse_doc (&process_state_d, json, len, (void **) out, errmsg);
+}
+
+char *
+oci_process_state_to_json (const oci_process_state *ps, bool pretty)
+{
+  return oci_json_to_text (&process_state_d, ps, pretty, NULL);
+}
+
+void
+oci_process_state_free (oci_process_state *ps)
+{
+  oci_json_free (&process_state_d, ps);
 }

@@ -272,6 +272,17 @@ typedef struct {
   oci_map annotations;
 } oci_state;
 
+/* ---- the container process state sent to a seccomp agent (config-linux.md,
+ * "The Container Process State"): names of the fds passed with SCM_RIGHTS, in
+ * their order, the process they belong to and the container's state. ---- */
+typedef struct {
+  char *oci_version;
+  char **fds; size_t n_fds;
+  oci_int pid;
+  char *metadata;
+  oci_state *state;
+} oci_process_state;
+
 /* ---- features document ---- */
 typedef struct { oci_bool v1; oci_bool v2; oci_bool systemd; oci_bool systemd_user; oci_bool rdma; } oci_features_cgroup;
 typedef struct {

@@ -102,8 +102,6 @@ check_unsupported (const oci_spec *s, skiff_error **err)
     what = "linux.intelRdt";
   else if (lx && lx->n_net_devices)
     what = "linux.netDevices";
-  else if (lx && lx->seccomp && lx->seccomp->listener_path && *lx->seccomp->listener_path)
-    what = "linux.seccomp.listenerPath";
   if (what)
     return skiff_error_set (err, 0, "%s: not supported by this version of skiff", what);
   return 0;
@@ -114,7 +112,9 @@ load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
   if (skiff_bundle_load (o->bundle, o->config_path, "create", &j->b, err) < 0)
     return -1;
-  if (check_unsupported (j->b.spec, err) < 0)
+  const oci_linux *lx = j->b.spec->linux_;
+  if (check_unsupported (j->b.spec, err) < 0
+      || (lx && lx->seccomp && skiff_seccomp_check (lx->seccomp, err) < 0))
     return skiff_error_wrap (err, "config.json");
   if (j->b.spec->process->terminal.value && o->console_socket == NULL)
     return skiff_error_set (err, 0, "process.terminal needs --console-socket");
@@ -295,6 +295,16 @@ configure_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
   return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, j->state_json, err);
 }
 
+/* The init loaded a filter with a listener: the agent at listenerPath gets
+ * it with the state "creating" (as runc), then the init may go on. */
+static int
+forward_listener (create_job *j, const char *fd_text, skiff_error **err)
+{
+  if (skiff_seccomp_forward (j->b.spec->linux_->seccomp, j->pid, fd_text, j->state, err) < 0)
+    return -1;
+  return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err);
+}
+
 /* Wait for the init to finish its setup. On its way it stops once, before
  * pivot_root, for the prestart and createRuntime hooks to run here, in the
  * runtime's namespaces. */
@@ -309,11 +319,14 @@ wait_ready (create_job *j, skiff_error **err)
       int type = (int) msg.type;
       if (type == SKIFF_SYNC_ERROR)
         skiff_error_set (err, 0, "%s", msg.payload);
+      int r = type == SKIFF_SYNC_SECCOMP ? forward_listener (j, msg.payload, err) : 0;
       skiff_sync_msg_clear (&msg);
-      if (type == SKIFF_SYNC_ERROR)
+      if (type == SKIFF_SYNC_ERROR || r < 0)
         return -1;
       if (type == SKIFF_SYNC_READY)
         return 0;
+      if (type == SKIFF_SYNC_SECCOMP)
+        continue;
       if (type != SKIFF_SYNC_HOOKS)
         return skiff_error_set (err, EPROTO, "unexpected message %d from container init", type);
       if (skiff_hooks_run (j->b.spec, SKIFF_HOOK_PRESTART, j->state_json, err) < 0

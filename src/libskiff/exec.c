@@ -455,11 +455,11 @@ prepare_payload (const exec_job *j, bool nnp, char ***env, char **path, skiff_er
   if (p->terminal.value && setup_tty (j->console_fd, p->console_size, err) < 0)
     return -1;
   *env = skiff_payload_env (p, 0);
-  if (skiff_payload_prepare (p, &j->seccomp, j->id, nnp, err) < 0)
+  if (skiff_payload_prepare (p, &j->seccomp, j->id, nnp, j->sock[1], err) < 0)
     return -1;
   if (skiff_exec_path_find (p, path, err) < 0)
     return -1;
-  if (skiff_payload_lockdown (p, &j->seccomp, nnp, err) < 0)
+  if (skiff_payload_lockdown (p, &j->seccomp, nnp, j->sock[1], err) < 0)
     return -1;
   return 0;
 }
@@ -605,6 +605,20 @@ join_cgroups (const exec_job *j, bool cloned_into, skiff_error **err)
   return 0;
 }
 
+/* The process loaded a filter with a listener: it goes to the agent with
+ * the container's state as it is now (runc does the same for exec). */
+static int
+forward_listener (exec_job *j, const char *fd_text, skiff_error **err)
+{
+  if (j->rec->state == NULL)
+    return skiff_error_set (err, 0, "container `%s` has no state", j->id);
+  oci_state st = *j->rec->state;
+  st.status = (char *)skiff_record_status (j->rec);
+  if (skiff_seccomp_forward (j->spec->linux_->seccomp, j->payload, fd_text, &st, err) < 0)
+    return -1;
+  return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err);
+}
+
 /* Fork the setns child, place the payload, release it, wait for execve. */
 static int
 start_payload (exec_job *j, skiff_error **err)
@@ -628,14 +642,21 @@ start_payload (exec_job *j, skiff_error **err)
   /* Into the cgroup before the payload runs anything of the container. */
   if (join_cgroups (j, cloned_into, err) < 0 || skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, NULL, err) < 0)
     return -1;
-  skiff_sync_msg msg = { 0 };
-  bool eof;
-  if (recv_msg (j->sock[0], &msg, &eof, err) < 0)
-    return -1;
-  skiff_sync_msg_clear (&msg);
-  if (!eof)
-    return skiff_error_set (err, EPROTO, "unexpected message %u from the exec process", msg.type);
-  return 0;
+  for (;;)
+    {
+      skiff_sync_msg msg = { 0 };
+      bool eof;
+      if (recv_msg (j->sock[0], &msg, &eof, err) < 0)
+        return -1;
+      if (eof)
+        return 0;
+      int r = msg.type == SKIFF_SYNC_SECCOMP ? forward_listener (j, msg.payload, err)
+                                             : skiff_error_set (err, EPROTO, "unexpected message %u from the exec process",
+                                                                msg.type);
+      skiff_sync_msg_clear (&msg);
+      if (r < 0)
+        return -1;
+    }
 }
 
 /* Foreground: relay our signals to the payload until it exits. */

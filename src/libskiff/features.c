@@ -1,9 +1,14 @@
 /* The runtime-spec "features" document: what this build of skiff can do, so
  * engines can decide before they write a config.json we would reject. Every
  * list here must stay in step with the code that acts on it. */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
@@ -67,19 +72,28 @@ static const char *const seccomp_known_flags[] = {
 };
 
 /* TSYNC, LOG and SPEC_ALLOW map to filter attributes libseccomp >= 2.5 (our
- * configure minimum) has; WAIT_KILLABLE_RECV needs 2.6, checked at run time. */
+ * configure minimum) has. skiff loads the filters itself, so
+ * WAIT_KILLABLE_RECV needs only the kernel (5.19), asked at run time. */
 static const char *const seccomp_supported_flags[] = {
   "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
+/* A kernel that knows the flag checks the program pointer next: EFAULT
+ * for NULL, where one that does not says EINVAL (no filter is loaded). */
+static bool
+kernel_has_wait_killable_recv (void)
+{
+  unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL) < 0 && errno == EFAULT;
+}
+
 static size_t
 n_supported_flags (void)
 {
-  const struct scmp_version *v = seccomp_version ();
   size_t n = ARRAY_LEN (seccomp_supported_flags);
 
-  if (v == NULL || v->major < 2 || (v->major == 2 && v->minor < 6))
+  if (!kernel_has_wait_killable_recv ())
     n--; /* drop WAIT_KILLABLE_RECV, the last entry */
   return n;
 }

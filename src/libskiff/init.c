@@ -189,7 +189,7 @@ prepare_process (const skiff_init_args *a, bool nnp, skiff_error **err)
     return -1;
   if (lx && skiff_personality_apply (lx->personality, err) < 0)
     return -1;
-  return skiff_payload_prepare (p, a->seccomp, a->opts->no_new_keyring ? NULL : a->id, nnp, err);
+  return skiff_payload_prepare (p, a->seccomp, a->opts->no_new_keyring ? NULL : a->id, nnp, a->sync_fd, err);
 }
 
 /* Only the preserved fds and 0-2 reach the payload. */
@@ -246,8 +246,12 @@ skiff_init_run (const skiff_init_args *a)
     init_fail (a, err);
   char **env = skiff_payload_env (p, a->listen_fds);
   cleanup_free char *path = NULL;
+  /* A listener must reach the runtime before READY (create returns then),
+   * so with no_new_privs the filter cannot wait for start: it is loaded
+   * here, as runc does, and the startContainer hooks run under it. */
+  bool late = !skiff_seccomp_prog_has_listener (a->seccomp);
   if (prepare_process (a, nnp, &err) < 0 || skiff_exec_path_find (p, &path, &err) < 0
-      || pass_fds (a, &err) < 0)
+      || pass_fds (a, &err) < 0 || (!late && skiff_payload_lockdown (p, a->seccomp, nnp, a->sync_fd, &err) < 0))
     init_fail (a, err);
 
   prctl (PR_SET_PDEATHSIG, 0);
@@ -260,7 +264,7 @@ skiff_init_run (const skiff_init_args *a)
    * runc shows them the status "created". */
   cleanup_free char *started = skiff_state_json_with_status (state_json, "created");
   if (skiff_hooks_run (a->spec, SKIFF_HOOK_START_CONTAINER, started ? started : state_json, &err) < 0
-      || skiff_payload_lockdown (p, a->seccomp, nnp, &err) < 0)
+      || (late && skiff_payload_lockdown (p, a->seccomp, nnp, -1, &err) < 0))
     {
       fprintf (stderr, "skiff: %s\n", err->msg);
       _exit (1);

@@ -75,9 +75,24 @@ skiff_payload_argv (const oci_process *p)
   return argv;
 }
 
+/* Load the filter; its listener, if any, goes to the runtime at once
+ * (seccomp.h: nothing the filter notifies may come first). */
+static int
+load_seccomp (const skiff_seccomp_prog *seccomp, int sync_fd, skiff_error **err)
+{
+  int listener;
+  if (skiff_seccomp_install (seccomp, &listener, err) < 0)
+    return -1;
+  if (listener < 0)
+    return 0;
+  int r = skiff_seccomp_handover (sync_fd, listener, err);
+  close (listener);
+  return r;
+}
+
 int
 skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const char *keyring_id,
-                       bool nnp, skiff_error **err)
+                       bool nnp, int sync_fd, skiff_error **err)
 {
   if (keyring_id && skiff_session_keyring_join (keyring_id, err) < 0)
     return -1;
@@ -88,7 +103,7 @@ skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, 
   if (skiff_scheduler_apply (p->scheduler, err) < 0 || skiff_io_priority_apply (p->io_priority, err) < 0)
     return -1;
   skiff_umask_apply (p);
-  if (!nnp && skiff_seccomp_install (seccomp, err) < 0)
+  if (!nnp && load_seccomp (seccomp, sync_fd, err) < 0)
     return -1;
   if (skiff_credentials_apply (p, err) < 0)
     return -1;
@@ -96,14 +111,14 @@ skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, 
 }
 
 int
-skiff_payload_lockdown (const oci_process *p, const skiff_seccomp_prog *seccomp, bool nnp,
+skiff_payload_lockdown (const oci_process *p, const skiff_seccomp_prog *seccomp, bool nnp, int sync_fd,
                         skiff_error **err)
 {
   if (!nnp)
     return 0;
   if (skiff_no_new_privs_apply (p, err) < 0)
     return -1;
-  return skiff_seccomp_install (seccomp, err);
+  return load_seccomp (seccomp, sync_fd, err);
 }
 
 int

@@ -25,16 +25,19 @@ char **skiff_payload_env (const oci_process *p, int listen_fds);
 char **skiff_payload_argv (const oci_process *p);
 
 /* The seccomp filter is compiled (or taken from the cache) by the runtime
- * before it forks: the payload side only installs it. */
+ * before it forks: the payload side only installs it. A filter with a
+ * listener hands it to the runtime over sync_fd right after the load
+ * (SKIFF_SYNC_SECCOMP, answered with GO once the agent has it). */
 
 /* The privileged part, in SECURITY.md's order: session keyring (unless
  * keyring_id is NULL), rlimits, scheduler, ioPriority, umask, seccomp when !nnp (it needs
  * CAP_SYS_ADMIN then), credentials, cwd. */
 int skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const char *keyring_id,
-                           bool nnp, skiff_error **err);
+                           bool nnp, int sync_fd, skiff_error **err);
 
-/* Last step before execve with no_new_privs: set it, then load seccomp. */
-int skiff_payload_lockdown (const oci_process *p, const skiff_seccomp_prog *seccomp, bool nnp,
+/* Last step before execve with no_new_privs: set it, then load seccomp.
+ * With a listener it must still be able to reach the runtime over sync_fd. */
+int skiff_payload_lockdown (const oci_process *p, const skiff_seccomp_prog *seccomp, bool nnp, int sync_fd,
                             skiff_error **err);
 
 /* The exit status to report for a wait status: the code, or 128+signal. */

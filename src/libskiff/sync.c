@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -14,28 +15,61 @@ struct wire_header
   int32_t errnum;
 };
 
-int
-skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_error **err)
+/* Header and payload in one buffer: one datagram. */
+static char *
+encode (uint32_t type, int errnum, const char *payload, size_t *len, skiff_error **err)
 {
   size_t plen = payload ? strlen (payload) : 0;
   if (plen > SKIFF_SYNC_MAX_PAYLOAD)
     {
       /* Errors are only truncated; data must arrive whole or not at all. */
       if (type != SKIFF_SYNC_ERROR)
-        return skiff_error_set (err, EMSGSIZE, "message to container init (%zu bytes)", plen);
+        {
+          skiff_error_set (err, EMSGSIZE, "message to container init (%zu bytes)", plen);
+          return NULL;
+        }
       plen = SKIFF_SYNC_MAX_PAYLOAD;
     }
-  cleanup_free char *buf = xmalloc (sizeof (struct wire_header) + plen);
+  char *buf = xmalloc (sizeof (struct wire_header) + plen);
   struct wire_header h = { type, errnum };
   memcpy (buf, &h, sizeof h);
   if (plen)
     memcpy (buf + sizeof h, payload, plen);
+  *len = sizeof h + plen;
+  return buf;
+}
+
+int
+skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_error **err)
+{
+  size_t len;
+  cleanup_free char *buf = encode (type, errnum, payload, &len, err);
+  if (buf == NULL)
+    return -1;
   ssize_t w;
   do
-    w = send (fd, buf, sizeof h + plen, MSG_NOSIGNAL);
+    w = send (fd, buf, len, MSG_NOSIGNAL);
   while (w < 0 && errno == EINTR);
   if (w < 0)
     return skiff_error_set (err, errno, "send to container init");
+  return 0;
+}
+
+int
+skiff_sync_write (int fd, uint32_t type, const char *payload, skiff_error **err)
+{
+  size_t len;
+  cleanup_free char *buf = encode (type, 0, payload, &len, err);
+  if (buf == NULL)
+    return -1;
+  ssize_t w;
+  do
+    w = write (fd, buf, len);
+  while (w < 0 && errno == EINTR);
+  if (w < 0)
+    return skiff_error_set (err, errno, "write to the runtime");
+  if ((size_t) w != len) /* SOCK_SEQPACKET: all or nothing; anything else is a bug */
+    return skiff_error_set (err, EPROTO, "short write to the runtime");
   return 0;
 }
 
@@ -48,7 +82,7 @@ skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error
   if (len > sizeof h + SKIFF_SYNC_MAX_PAYLOAD)
     return skiff_error_set (err, EPROTO, "oversized message from container init");
   memcpy (&h, buf, sizeof h);
-  if (h.type < SKIFF_SYNC_GO || h.type > SKIFF_SYNC_HOOKS)
+  if (h.type < SKIFF_SYNC_GO || h.type > SKIFF_SYNC_LAST)
     return skiff_error_set (err, EPROTO, "unknown message type %u from container init", h.type);
   msg->type = h.type;
   msg->errnum = h.errnum;

@@ -14,7 +14,9 @@ enum skiff_sync_type {
   SKIFF_SYNC_READY = 2, /* child -> parent: setup done, waiting for start */
   SKIFF_SYNC_ERROR = 3, /* child -> parent: setup failed; payload is the message */
   SKIFF_SYNC_HOOKS = 4, /* child -> parent: mounts done, run prestart/createRuntime, then GO */
+  SKIFF_SYNC_SECCOMP = 5, /* child -> parent: payload = our seccomp listener fd number; GO when passed on */
 };
+#define SKIFF_SYNC_LAST SKIFF_SYNC_SECCOMP
 
 /* Room for the state JSON (with annotations) that GO carries for hooks. */
 #define SKIFF_SYNC_MAX_PAYLOAD 65536
@@ -28,6 +30,10 @@ typedef struct skiff_sync_msg {
 void skiff_sync_msg_clear (skiff_sync_msg *msg);
 
 int skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, skiff_error **err);
+/* The same message sent with write(2) alone: for the one message a process
+ * sends right after loading a seccomp filter whose listener nobody holds yet
+ * (seccomp_notify.c). No MSG_NOSIGNAL: a dead peer means SIGPIPE. */
+int skiff_sync_write (int fd, uint32_t type, const char *payload, skiff_error **err);
 /* Receive one message. EOF (peer gone) is an error "container init exited". */
 int skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err);
 /* Decode a raw datagram (exposed for the unit test and fuzzer). */

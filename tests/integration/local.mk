@@ -22,7 +22,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_kill.py \
 	tests/integration/test_devices.py \
 	tests/integration/test_checkpoint.py \
-	tests/integration/helpers/sd-notify.c
+	tests/integration/helpers/sd-notify.c \
+	tests/integration/helpers/seccomp-probe.c
 
 EXTRA_DIST += \
 	$(INTEGRATION_TESTS) \

@@ -70,11 +70,41 @@ test_parse_errors (void)
   free (err);
 }
 
+static void
+test_process_state (void)
+{
+  /* What a seccomp agent receives: the spec's field order, metadata and the
+   * nested state with its annotations; metadata left out when unset. */
+  char *keys[] = { "k" }, *vals[] = { "v" };
+  char *fds[] = { "seccompFd" };
+  oci_state st = { .oci_version = "1.2.0", .id = "c3", .status = "creating", .pid = { 42, true },
+                   .bundle = "/b", .rootfs = "/b/rootfs", .created = "t", .owner = "root",
+                   .annotations = { .keys = keys, .values = vals, .len = 1 } };
+  oci_process_state ps = { .oci_version = "1.2.0", .fds = fds, .n_fds = 1, .pid = { 42, true },
+                           .metadata = "MKNOD=/dev/null", .state = &st };
+  char *out = oci_process_state_to_json (&ps, false), *err = NULL;
+  oci_process_state *back = NULL;
+
+  CHECK_STR (out, "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":42,"
+                  "\"metadata\":\"MKNOD=/dev/null\",\"state\":{\"ociVersion\":\"1.2.0\",\"id\":\"c3\","
+                  "\"pid\":42,\"status\":\"creating\",\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\","
+                  "\"created\":\"t\",\"annotations\":{\"k\":\"v\"},\"owner\":\"root\"}}");
+  CHECK (oci_process_state_parse (out, strlen (out), &back, &err) == 0);
+  CHECK (back && back->n_fds == 1 && back->state && back->state->pid.value == 42);
+  oci_process_state_free (back);
+  free (out);
+  ps.metadata = NULL;
+  out = oci_process_state_to_json (&ps, false);
+  CHECK (out && strstr (out, "metadata") == NULL);
+  free (out);
+}
+
 int
 main (void)
 {
   test_running ();
   test_stopped ();
   test_parse_errors ();
+  test_process_state ();
   return TEST_EXIT ();
 }

@@ -10,6 +10,8 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/seccomp.h \
 	src/libskiff/linux/seccomp.c \
 	src/libskiff/linux/seccomp_cache.c \
+	src/libskiff/linux/seccomp_enosys.c \
+	src/libskiff/linux/seccomp_notify.c \
 	src/libskiff/linux/scheduling.h \
 	src/libskiff/linux/scheduling.c \
 	src/libskiff/linux/sealed_exec.h \

@@ -62,7 +62,10 @@ parse_action (const char *name, const oci_uint *errno_ret, uint32_t *out, skiff_
       return 0;
     }
   if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
-    return skiff_error_set (err, ENOTSUP, "seccomp action SCMP_ACT_NOTIFY is not supported yet");
+    {
+      *out = SCMP_ACT_NOTIFY;
+      return 0;
+    }
   return skiff_error_set (err, EINVAL, "unknown seccomp action `%s`", name);
 }
 
@@ -84,18 +87,24 @@ parse_op (const char *name, enum scmp_compare *out, skiff_error **err)
   return skiff_error_set (err, EINVAL, "unknown seccomp operator `%s`", name ? name : "");
 }
 
-/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64". */
-static int
-add_arch (scmp_filter_ctx ctx, const char *name, skiff_error **err)
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64" -> its token. */
+uint32_t
+skiff_seccomp_arch (const char *name)
 {
   const char *s = strncmp (name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
   char lower[32];
   size_t n = strlen (s);
   if (n >= sizeof lower)
-    return skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", name);
+    return 0;
   for (size_t i = 0; i <= n; i++)
     lower[i] = (char) tolower ((unsigned char) s[i]);
-  uint32_t arch = seccomp_arch_resolve_name (lower);
+  return seccomp_arch_resolve_name (lower);
+}
+
+static int
+add_arch (scmp_filter_ctx ctx, const char *name, skiff_error **err)
+{
+  uint32_t arch = skiff_seccomp_arch (name);
   if (arch == 0)
     return skiff_error_set (err, EINVAL, "unknown seccomp architecture `%s`", name);
   int r = seccomp_arch_add (ctx, arch);
@@ -114,6 +123,8 @@ set_flag (scmp_filter_ctx ctx, const char *flag, skiff_error **err)
     attr = SCMP_FLTATR_CTL_SSB;
   else if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
     attr = SCMP_FLTATR_CTL_TSYNC;
+  else if (strcmp (flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
+    return 0; /* a load-time flag only (filter_flags); libseccomp < 2.6 has no attribute for it */
   else
     return skiff_error_set (err, ENOTSUP, "seccomp flag `%s` is not supported", flag);
   int r = seccomp_attr_set (ctx, attr, 1);
@@ -179,23 +190,79 @@ add_rule (scmp_filter_ctx ctx, const oci_syscall *sc, uint32_t def, skiff_error 
   return 0;
 }
 
+static bool
+has_flag (const oci_seccomp *seccomp, const char *flag)
+{
+  for (size_t i = 0; i < seccomp->n_flags; i++)
+    if (strcmp (seccomp->flags[i], flag) == 0)
+      return true;
+  return false;
+}
+
+static bool
+notifies (const oci_seccomp *seccomp)
+{
+  for (size_t i = 0; i < seccomp->n_syscalls; i++)
+    if (seccomp->syscalls[i].action && strcmp (seccomp->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
+      return true;
+  return false;
+}
+
 /* libseccomp applies these attributes as seccomp(2) flags at load time; an
- * exported program does not carry them, so we keep them beside it. */
+ * exported program does not carry them, so we keep them beside it. A
+ * notifying rule needs a listener (runc: whenever a rule says NOTIFY). */
 static unsigned int
 filter_flags (const oci_seccomp *seccomp)
 {
   unsigned int flags = 0;
-  for (size_t i = 0; i < seccomp->n_flags; i++)
-    {
-      const char *f = seccomp->flags[i];
-      if (strcmp (f, "SECCOMP_FILTER_FLAG_LOG") == 0)
-        flags |= SECCOMP_FILTER_FLAG_LOG;
-      else if (strcmp (f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-        flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-      else if (strcmp (f, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-        flags |= SECCOMP_FILTER_FLAG_TSYNC;
-    }
+  bool listener = notifies (seccomp);
+  if (has_flag (seccomp, "SECCOMP_FILTER_FLAG_LOG"))
+    flags |= SECCOMP_FILTER_FLAG_LOG;
+  if (has_flag (seccomp, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+    flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  /* The kernel refuses TSYNC with a listener unless a thread it cannot
+   * synchronize fails the call (TSYNC_ESRCH, 5.7) instead of being named in
+   * the return value, which is the listener fd then. We are single-threaded. */
+  if (has_flag (seccomp, "SECCOMP_FILTER_FLAG_TSYNC"))
+    flags |= SECCOMP_FILTER_FLAG_TSYNC | (listener ? SECCOMP_FILTER_FLAG_TSYNC_ESRCH : 0);
+  if (listener)
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  if (has_flag (seccomp, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
+    flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
   return flags;
+}
+
+static bool
+names_syscall (const oci_syscall *sc, const char *name)
+{
+  for (size_t i = 0; i < sc->n_names; i++)
+    if (sc->names[i] && strcmp (sc->names[i], name) == 0)
+      return true;
+  return false;
+}
+
+int
+skiff_seccomp_check (const oci_seccomp *seccomp, skiff_error **err)
+{
+  bool path = seccomp->listener_path && *seccomp->listener_path;
+  if (seccomp->default_action && strcmp (seccomp->default_action, "SCMP_ACT_NOTIFY") == 0)
+    return skiff_error_set (err, EINVAL, "seccomp: SCMP_ACT_NOTIFY cannot be the default action "
+                                         "(the listener is handed over with write(2))");
+  for (size_t i = 0; i < seccomp->n_syscalls; i++)
+    {
+      const oci_syscall *sc = &seccomp->syscalls[i];
+      if (sc->action && strcmp (sc->action, "SCMP_ACT_NOTIFY") == 0 && names_syscall (sc, "write"))
+        return skiff_error_set (err, EINVAL, "seccomp: SCMP_ACT_NOTIFY cannot be used for `write` "
+                                             "(the listener is handed over with write(2))");
+    }
+  if (notifies (seccomp) && !path)
+    return skiff_error_set (err, EINVAL, "seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+  if (seccomp->listener_metadata && *seccomp->listener_metadata && !path)
+    return skiff_error_set (err, EINVAL, "seccomp: listenerMetadata is set without listenerPath");
+  if (has_flag (seccomp, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") && !notifies (seccomp))
+    return skiff_error_set (err, EINVAL, "seccomp flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs "
+                                         "a listener: no rule uses SCMP_ACT_NOTIFY");
+  return 0;
 }
 
 static int
@@ -229,10 +296,14 @@ int
 skiff_seccomp_compile (const oci_seccomp *seccomp, skiff_seccomp_prog *out, skiff_error **err)
 {
   memset (out, 0, sizeof *out);
-  if (seccomp->listener_path && *seccomp->listener_path)
-    return skiff_error_set (err, ENOTSUP, "seccomp listenerPath is not supported yet");
+  if (skiff_seccomp_check (seccomp, err) < 0)
+    return -1;
   cleanup_filter scmp_filter_ctx ctx = NULL;
   if (build_filter (seccomp, &ctx, err) < 0)
+    return -1;
+  cleanup_free struct sock_filter *prefix = NULL;
+  size_t n_prefix = 0;
+  if (skiff_seccomp_enosys_prefix (seccomp, &prefix, &n_prefix, err) < 0)
     return -1;
   /* libseccomp 2.5 exports BPF only to an fd: a memfd keeps it in memory. */
   cleanup_close int fd = memfd_create ("skiff-seccomp", MFD_CLOEXEC);
@@ -242,28 +313,44 @@ skiff_seccomp_compile (const oci_seccomp *seccomp, skiff_seccomp_prog *out, skif
   if (r < 0)
     return skiff_error_set (err, -r, "seccomp: export the filter");
   off_t size = lseek (fd, 0, SEEK_CUR);
-  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0
-      || size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
+  const off_t isz = (off_t) sizeof (struct sock_filter);
+  if (size <= 0 || size % isz != 0)
     return skiff_error_set (err, EINVAL, "seccomp: exported filter has a bad size (%lld)", (long long) size);
-  out->insns = xmalloc ((size_t) size);
-  if (pread (fd, out->insns, (size_t) size, 0) != size)
+  size_t n = n_prefix + (size_t) (size / isz);
+  if (n > BPF_MAXINSNS)
+    return skiff_error_set (err, E2BIG, "seccomp: the filter has %zu instructions, more than the kernel's %d",
+                            n, BPF_MAXINSNS);
+  out->insns = xmalloc (n * sizeof (struct sock_filter));
+  if (n_prefix)
+    memcpy (out->insns, prefix, n_prefix * sizeof (struct sock_filter));
+  if (pread (fd, out->insns + n_prefix, (size_t) size, 0) != size)
     {
       skiff_seccomp_prog_free (out);
       return skiff_error_set (err, errno, "seccomp: read the exported filter");
     }
-  out->len = (unsigned short) (size / (off_t) sizeof (struct sock_filter));
+  out->len = (unsigned short) n;
   out->flags = filter_flags (seccomp);
   return 0;
 }
 
 int
-skiff_seccomp_install (const skiff_seccomp_prog *prog, skiff_error **err)
+skiff_seccomp_install (const skiff_seccomp_prog *prog, int *listener, skiff_error **err)
 {
+  *listener = -1;
   if (prog == NULL || prog->len == 0)
     return 0;
   struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
-  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog) < 0)
-    return skiff_error_set (err, errno, "seccomp: load the filter");
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog);
+  if (r < 0)
+    {
+      if (errno == EINVAL && (prog->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV))
+        return skiff_error_set (err, errno, "seccomp: load the filter (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV "
+                                            "needs Linux 5.19)");
+      return skiff_error_set (err, errno, "seccomp: load the filter (flags 0x%x)", prog->flags);
+    }
+  /* The kernel made the listener close-on-exec: it never reaches the payload. */
+  if (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+    *listener = (int) r;
   return 0;
 }
 
@@ -272,17 +359,4 @@ skiff_seccomp_prog_free (skiff_seccomp_prog *prog)
 {
   free (prog->insns);
   memset (prog, 0, sizeof *prog);
-}
-
-int
-skiff_seccomp_load (const oci_seccomp *seccomp, skiff_error **err)
-{
-  if (seccomp == NULL)
-    return 0;
-  skiff_seccomp_prog prog;
-  if (skiff_seccomp_compile (seccomp, &prog, err) < 0)
-    return -1;
-  int r = skiff_seccomp_install (&prog, err);
-  skiff_seccomp_prog_free (&prog);
-  return r;
 }

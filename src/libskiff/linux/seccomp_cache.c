@@ -2,14 +2,17 @@
  * same profile (an engine's default profile, every time) does not pay
  * libseccomp's translation again.
  *
- * Entry: <cache_dir>/<fnv1a64 of key>.bpf, where the key is the libseccomp
- * version plus the profile serialized canonically. The file holds the full
- * key and it is compared byte for byte on load, so a hash collision (FNV is
- * not collision resistant, and profiles come from config authors) can only
- * cost a recompile, never load another profile's filter. A checksum over
- * key and program catches a damaged entry. The directory is under the
- * runtime's state root (root-only); entries are written atomically. Any
- * problem with the cache falls back to compiling. */
+ * Entry: <cache_dir>/<fnv1a64 of key>.bpf, where the key is the version of
+ * skiff's translation, the libseccomp version and the profile serialized
+ * canonically (flags included: they decide the seccomp(2) flags stored
+ * beside the program). listenerPath and listenerMetadata are left out: they
+ * change nothing in the program, and engines set them per container. The
+ * file holds the full key and it is compared byte for byte on load, so a
+ * hash collision (FNV is not collision resistant, and profiles come from
+ * config authors) can only cost a recompile, never load another profile's
+ * filter. A checksum over key, flags and program catches a damaged entry.
+ * The directory is under the runtime's state root (root-only); entries are
+ * written atomically. Any problem with the cache falls back to compiling. */
 #include "seccomp.h"
 
 #include <errno.h>
@@ -24,12 +27,15 @@
 
 #include "util.h"
 
-#define MAGIC "SKIFFBPF1\n"
+#define MAGIC "SKIFFBPF2\n"
+/* Bump when the same profile compiles to something else (2: the listener
+ * flags, 3: the ENOSYS prefix). */
+#define TRANSLATION 3
 #define MAGIC_LEN (sizeof MAGIC - 1)
 
 struct entry_header
 {
-  uint64_t checksum; /* fnv1a64 over key and instructions */
+  uint64_t checksum; /* fnv1a64 over key, flags and instructions */
   uint32_t key_len;
   uint32_t flags;
   uint32_t insns; /* number of struct sock_filter */
@@ -40,11 +46,14 @@ static char *
 cache_key (const oci_seccomp *seccomp)
 {
   /* Serialize just the seccomp object through the config serializer. */
-  oci_linux lx = { .seccomp = (oci_seccomp *) seccomp };
+  oci_seccomp copy = *seccomp;
+  copy.listener_path = copy.listener_metadata = NULL;
+  oci_linux lx = { .seccomp = &copy };
   oci_spec spec = { .linux_ = &lx };
   cleanup_free char *json = oci_spec_to_json (&spec, false);
   const struct scmp_version *v = seccomp_version ();
-  return xasprintf ("libseccomp %u.%u.%u\n%s", v->major, v->minor, v->micro, json ? json : "");
+  return xasprintf ("skiff seccomp %d\nlibseccomp %u.%u.%u\n%s", TRANSLATION, v->major, v->minor, v->micro,
+                    json ? json : "");
 }
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -59,9 +68,11 @@ fnv1a64 (uint64_t h, const void *data, size_t len)
 }
 
 static uint64_t
-entry_checksum (const char *key, const struct sock_filter *insns, size_t n)
+entry_checksum (const char *key, uint32_t flags, const struct sock_filter *insns, size_t n)
 {
-  return fnv1a64 (fnv1a64 (FNV_OFFSET, key, strlen (key)), insns, n * sizeof *insns);
+  uint64_t h = fnv1a64 (FNV_OFFSET, key, strlen (key));
+  h = fnv1a64 (h, &flags, sizeof flags);
+  return fnv1a64 (h, insns, n * sizeof *insns);
 }
 
 static bool
@@ -83,7 +94,7 @@ load_entry (int dirfd, const char *name, const char *key, skiff_seccomp_prog *ou
     return false;
   struct sock_filter *insns = xmalloc ((size_t) h.insns * sizeof *insns);
   memcpy (insns, buf + off + klen, (size_t) h.insns * sizeof *insns);
-  if (entry_checksum (key, insns, h.insns) != h.checksum)
+  if (entry_checksum (key, h.flags, insns, h.insns) != h.checksum)
     {
       free (insns);
       return false;
@@ -97,7 +108,7 @@ load_entry (int dirfd, const char *name, const char *key, skiff_seccomp_prog *ou
 static void
 store_entry (int dirfd, const char *name, const char *key, const skiff_seccomp_prog *prog)
 {
-  struct entry_header h = { .checksum = entry_checksum (key, prog->insns, prog->len),
+  struct entry_header h = { .checksum = entry_checksum (key, prog->flags, prog->insns, prog->len),
                             .key_len = (uint32_t) strlen (key), .flags = prog->flags, .insns = prog->len };
   size_t ilen = (size_t) prog->len * sizeof (struct sock_filter);
   size_t len = MAGIC_LEN + sizeof h + h.key_len + ilen;
@@ -118,6 +129,9 @@ skiff_seccomp_prepare (const oci_seccomp *seccomp, const char *cache_dir, skiff_
   memset (out, 0, sizeof *out);
   if (seccomp == NULL)
     return 0;
+  /* A cache hit skips the compiler, not the checks. */
+  if (skiff_seccomp_check (seccomp, err) < 0)
+    return -1;
   if (cache_dir == NULL)
     return skiff_seccomp_compile (seccomp, out, err);
   cleanup_free char *key = cache_key (seccomp);
