@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp.h"
 #include "oci.h"
@@ -25,6 +26,7 @@ typedef struct skiff_init_args {
   int n_extra_fds;         /* fds 3 .. 3+n-1 survive into the container */
   int listen_fds;          /* LISTEN_FDS to announce (0 = none) */
   const skiff_seccomp_prog *seccomp; /* compiled by the runtime; empty: none */
+  const skiff_lsm *lsm;              /* labels, libraries loaded by the runtime */
 } skiff_init_args;
 
 /* Never returns: exits 1 after reporting an error over sync_fd. */
