@@ -80,7 +80,11 @@ mask_dir (int target, const char *path, const char *label, skiff_error **err)
       cleanup_free char *data = NULL;
       if (skiff_lsm_mount_data ("mode=755", label, &data, err) < 0)
         return skiff_error_wrap (err, "mask `%s`", path);
-      return mount_fs_fd ("tmpfs", target, path, "tmpfs", MASK_FLAGS, data, err);
+      if (mount_fs_fd ("tmpfs", target, path, "tmpfs", MASK_FLAGS, data, err) == 0)
+        return 0;
+      if (label && (*err)->errnum == EINVAL) /* context= without SELinux */
+        return skiff_error_wrap (err, "linux.mountLabel `%s`", label);
+      return -1;
     }
   if (syscall (SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
