@@ -43,6 +43,7 @@ apparmor_kernel (void)
   return n == 1 && c == 'Y';
 }
 
+#if defined HAVE_SELINUX || defined HAVE_APPARMOR
 /* The library stays loaded for the life of the process: the container init
  * and exec's payload call into it until they execve. */
 static void *
@@ -66,6 +67,7 @@ dl_sym (void *h, const char *soname, const char *name, void **out, skiff_error *
     return skiff_error_set (err, 0, "`%s` has no `%s`", soname, name);
   return 0;
 }
+#endif
 
 int
 skiff_lsm_dl_selinux (const char *soname, skiff_lsm_selinux_ops *ops, skiff_error **err)
