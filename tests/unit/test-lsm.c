@@ -3,6 +3,7 @@
  * checked here (which call, with which string, in which order), together
  * with the mount data formatting, the disabled-LSM refusals runc makes,
  * and the dlopen path failing clearly for a missing library. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -451,7 +452,15 @@ test_dlopen_real_libraries (void)
   skiff_lsm_selinux_ops se;
   skiff_error *err = NULL;
   if (skiff_lsm_dl_selinux ("libselinux.so.1", &se, &err) == 0)
-    CHECK ((se.is_enabled () == 1) == skiff_lsm_system.selinux_kernel ());
+    {
+      CHECK ((se.is_enabled () == 1) == skiff_lsm_system.selinux_kernel ());
+      /* The _raw calls: no label translation through a socket. */
+      void *h = dlopen ("libselinux.so.1", RTLD_NOW | RTLD_NOLOAD);
+      CHECK (h != NULL);
+      CHECK (h && (void *)se.setexeccon == dlsym (h, "setexeccon_raw"));
+      CHECK (h && (void *)se.setkeycreatecon == dlsym (h, "setkeycreatecon_raw"));
+      CHECK (h && (void *)se.setfilecon == dlsym (h, "setfilecon_raw"));
+    }
   else
     fprintf (stderr, "libselinux.so.1 not installed: %s\n", err->msg);
   skiff_error_free (err);

@@ -24,7 +24,8 @@
 
 #include "error.h"
 
-/* The libselinux calls skiff makes; each returns 0, or -1 with errno. */
+/* The libselinux calls skiff makes (the _raw forms: no label translation);
+ * each returns 0, or -1 with errno. */
 typedef struct skiff_lsm_selinux_ops
 {
   int (*is_enabled) (void); /* is_selinux_enabled: 1 when enabled */

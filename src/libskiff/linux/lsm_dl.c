@@ -73,18 +73,21 @@ int
 skiff_lsm_dl_selinux (const char *soname, skiff_lsm_selinux_ops *ops, skiff_error **err)
 {
 #ifdef HAVE_SELINUX
-  /* The header's prototypes: a library that changed them fails to build. */
+  /* The header's prototypes: a library that changed them fails to build.
+   * The _raw forms: the others translate the label through mcstransd's
+   * socket, which after pivot_root is a path in the container a process
+   * there could serve (and OCI labels are raw contexts anyway). */
   __typeof__ (is_selinux_enabled) *is_enabled;
-  __typeof__ (setexeccon) *exec;
-  __typeof__ (setkeycreatecon) *key;
-  __typeof__ (setfilecon) *file;
+  __typeof__ (setexeccon_raw) *exec;
+  __typeof__ (setkeycreatecon_raw) *key;
+  __typeof__ (setfilecon_raw) *file;
   void *h = dl_open (soname, err);
   if (h == NULL)
     return -1;
   if (dl_sym (h, soname, "is_selinux_enabled", (void **)&is_enabled, err) < 0
-      || dl_sym (h, soname, "setexeccon", (void **)&exec, err) < 0
-      || dl_sym (h, soname, "setkeycreatecon", (void **)&key, err) < 0
-      || dl_sym (h, soname, "setfilecon", (void **)&file, err) < 0)
+      || dl_sym (h, soname, "setexeccon_raw", (void **)&exec, err) < 0
+      || dl_sym (h, soname, "setkeycreatecon_raw", (void **)&key, err) < 0
+      || dl_sym (h, soname, "setfilecon_raw", (void **)&file, err) < 0)
     {
       dlclose (h);
       return -1;
