@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -354,6 +355,54 @@ test_payload_order (void)
   free (msg);
 }
 
+/* An image without a /proc mount could offer plain files where the
+ * libraries write the labels (CVE-2019-16884): no call is made then. */
+static void
+test_fake_proc_refused (void)
+{
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "test_fake_proc_refused: skipped, needs root (chroot)\n");
+      return;
+    }
+  char dir[] = "/tmp/skiff-unit-lsm-XXXXXX";
+  CHECK (mkdtemp (dir) != NULL);
+  char path[128];
+  const char *parts[] = { "/proc", "/proc/thread-self", "/proc/thread-self/attr" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      snprintf (path, sizeof path, "%s%s", dir, parts[i]);
+      CHECK (mkdir (path, 0755) == 0);
+    }
+  skiff_lsm lsm;
+  both_enabled ();
+  CHECK (prepare (&lsm, "u:r:container_t:s0", "prof", NULL) == 0);
+  fake.calls[0] = '\0';
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      skiff_error *err = NULL;
+      if (chroot (dir) < 0 || chdir ("/") < 0)
+        _exit (2);
+      CHECK (KEEP (skiff_lsm_exec_labels (&lsm, &err), &err) == -1);
+      CHECK_STR (last_error, "process label: `/proc` is not procfs, the label would not be applied: "
+                             "Invalid cross-device link");
+      CHECK (KEEP (skiff_lsm_keyring_label (&lsm, true, &err), &err) == -1);
+      CHECK_PREFIX (last_error, "SELinux keyring label: `/proc` is not procfs");
+      CHECK_STR (fake.calls, "");
+      _exit (test_failures ? 1 : 0);
+    }
+  int status = 0;
+  CHECK (pid > 0 && waitpid (pid, &status, 0) == pid);
+  CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  for (size_t i = 3; i-- > 0;)
+    {
+      snprintf (path, sizeof path, "%s%s", dir, parts[i]);
+      rmdir (path);
+    }
+  rmdir (dir);
+}
+
 /* ---- linux.mountLabel in mount data ---- */
 
 static const char *
@@ -487,6 +536,7 @@ main (void)
   test_exec_labels_order ();
   test_keyring_label ();
   test_payload_order ();
+  test_fake_proc_refused ();
   test_mount_data ();
   test_mount_labelled ();
   test_dlopen_missing_library ();
