@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "notify.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/sealed_exec.h"
 #include "linux/terminal.h"
@@ -45,6 +46,7 @@ typedef struct create_job {
   skiff_notify notify;
   skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
   skiff_cgroup_entry cgroup;  /* the init's way into its cgroup */
+  skiff_lsm lsm;              /* labels, their libraries loaded here */
 } create_job;
 
 static void
@@ -89,16 +91,9 @@ job_abort (create_job *j, const skiff_create_opts *o)
 static int
 check_unsupported (const oci_spec *s, skiff_error **err)
 {
-  const oci_process *p = s->process;
   const oci_linux *lx = s->linux_;
   const char *what = NULL;
-  if (p->apparmor_profile && *p->apparmor_profile)
-    what = "process.apparmorProfile (AppArmor is not available)";
-  else if (p->selinux_label && *p->selinux_label)
-    what = "process.selinuxLabel (SELinux is not available)";
-  else if (lx && lx->mount_label && *lx->mount_label)
-    what = "linux.mountLabel (SELinux is not available)";
-  else if (lx && lx->intel_rdt)
+  if (lx && lx->intel_rdt)
     what = "linux.intelRdt";
   else if (lx && lx->n_net_devices)
     what = "linux.netDevices";
@@ -112,9 +107,12 @@ load_spec (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
   if (skiff_bundle_load (o->bundle, o->config_path, "create", &j->b, err) < 0)
     return -1;
-  const oci_linux *lx = j->b.spec->linux_;
-  if (check_unsupported (j->b.spec, err) < 0
-      || (lx && lx->seccomp && skiff_seccomp_check (lx->seccomp, err) < 0))
+  const oci_spec *s = j->b.spec;
+  if (check_unsupported (s, err) < 0
+      || (s->linux_ && s->linux_->seccomp && skiff_seccomp_check (s->linux_->seccomp, err) < 0)
+      || skiff_lsm_prepare (&j->lsm, &skiff_lsm_system, s->process->selinux_label,
+                            s->process->apparmor_profile, s->linux_ ? s->linux_->mount_label : NULL, err)
+             < 0)
     return skiff_error_wrap (err, "config.json");
   if (j->b.spec->process->terminal.value && o->console_socket == NULL)
     return skiff_error_set (err, 0, "process.terminal needs --console-socket");
@@ -219,7 +217,7 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     .id = o->id, .spec = j->b.spec, .opts = o, .bundle = j->b.dir, .rootfs = j->b.rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
-    .seccomp = &j->seccomp, .cgroup = &j->cgroup,
+    .seccomp = &j->seccomp, .cgroup = &j->cgroup, .lsm = &j->lsm,
   };
   bool cloned_into;
   pid_t pid = skiff_cgroup_entry_clone (&j->cgroup, clone_flags, &cloned_into);

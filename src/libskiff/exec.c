@@ -33,6 +33,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cgroup/join.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/sealed_exec.h"
@@ -66,6 +67,7 @@ typedef struct exec_job
   pid_t payload; /* the process that execs */
   skiff_seccomp_prog seccomp; /* compiled before fork; installed by the payload */
   skiff_cgroup_entry cgroup;  /* without --cgroup: how the setns child joins */
+  skiff_lsm lsm;              /* labels; their libraries loaded before fork */
 } exec_job;
 
 /* Namespaces in setns order for the per-namespace fallback: user first (the
@@ -220,6 +222,16 @@ apply_flags (oci_process *p, const skiff_exec_opts *o, skiff_error **err)
   p->terminal.set = true;
   if (o->no_new_privs)
     p->no_new_privileges.value = p->no_new_privileges.set = true;
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
   return 0;
 }
 
@@ -239,8 +251,6 @@ static int
 build_process (exec_job *j, skiff_error **err)
 {
   const skiff_exec_opts *o = j->opts;
-  if (o->apparmor || o->process_label)
-    return skiff_error_set (err, 0, "apparmor/selinux not supported on this host");
   if (o->process_path)
     {
       oci_process *p = NULL;
@@ -455,7 +465,7 @@ prepare_payload (const exec_job *j, bool nnp, char ***env, char **path, skiff_er
   if (p->terminal.value && setup_tty (j->console_fd, p->console_size, err) < 0)
     return -1;
   *env = skiff_payload_env (p, 0);
-  if (skiff_payload_prepare (p, &j->seccomp, j->id, nnp, j->sock[1], err) < 0)
+  if (skiff_payload_prepare (p, &j->seccomp, &j->lsm, j->id, nnp, j->sock[1], err) < 0)
     return -1;
   if (skiff_exec_path_find (p, path, err) < 0)
     return -1;
@@ -717,6 +727,10 @@ exec_prepare (exec_job *j, const skiff_context *ctx, skiff_error **err)
   /* Host fds opened without O_CLOEXEC must never reach the container. */
   mark_cloexec_from (3 + j->opts->preserve_fds);
   if (open_container (j, ctx, err) < 0 || build_process (j, err) < 0 || plan_namespaces (j, err) < 0)
+    return -1;
+  /* Here, on the host: a library must never come from the container. */
+  const oci_process *p = j->spec->process;
+  if (skiff_lsm_prepare (&j->lsm, &skiff_lsm_system, p->selinux_label, p->apparmor_profile, NULL, err) < 0)
     return -1;
   /* The exec helpers are visible in the container too (sealed_exec.h). */
   if (skiff_sealed_exec_needed (j->spec) && skiff_sealed_exec (err) < 0)

@@ -158,6 +158,7 @@ build_rootfs (const skiff_init_args *a, const char *state_json, skiff_error **er
     .no_pivot = a->opts->no_pivot,
     .userns = has_ns (a, CLONE_NEWUSER),
     .new_cgroupns = (a->ns->new_flags & CLONE_NEWCGROUP) != 0,
+    .lsm = a->lsm,
   };
   if (skiff_rootfs_setup (a->spec, &ro, err) < 0 || create_cwd (a->spec->process, err) < 0)
     return -1;
@@ -189,7 +190,8 @@ prepare_process (const skiff_init_args *a, bool nnp, skiff_error **err)
     return -1;
   if (lx && skiff_personality_apply (lx->personality, err) < 0)
     return -1;
-  return skiff_payload_prepare (p, a->seccomp, a->opts->no_new_keyring ? NULL : a->id, nnp, a->sync_fd, err);
+  return skiff_payload_prepare (p, a->seccomp, a->lsm, a->opts->no_new_keyring ? NULL : a->id, nnp,
+                                a->sync_fd, err);
 }
 
 /* Only the preserved fds and 0-2 reach the payload. */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "cgroup/cgroup.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp.h"
 #include "oci.h"
@@ -27,6 +28,7 @@ typedef struct skiff_init_args {
   int listen_fds;          /* LISTEN_FDS to announce (0 = none) */
   const skiff_seccomp_prog *seccomp; /* compiled by the runtime; empty: none */
   skiff_cgroup_entry *cgroup;        /* joined first thing (our copy) */
+  const skiff_lsm *lsm;              /* labels, libraries loaded by the runtime */
 } skiff_init_args;
 
 /* Never returns: exits 1 after reporting an error over sync_fd. */

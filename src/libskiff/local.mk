@@ -1,7 +1,7 @@
 # libskiff: the runtime core (lifecycle, state store, container init).
 noinst_LIBRARIES += src/libskiff/libskiff.a
 src_libskiff_libskiff_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
-	$(SYSTEMD_CFLAGS) $(SELINUX_CFLAGS) $(APPARMOR_CFLAGS)
+	$(SYSTEMD_CFLAGS)
 src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/skiff.h \
 	src/libskiff/error.h \
@@ -37,7 +37,7 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/features.c
 
 SKIFF_LIBS = src/libskiff/libskiff.a libocispec/libocispec.a \
-	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS) $(SELINUX_LIBS) $(APPARMOR_LIBS)
+	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS)
 
 include src/libskiff/linux/rootfs.mk
 include src/libskiff/linux/process.mk

@@ -91,10 +91,14 @@ load_seccomp (const skiff_seccomp_prog *seccomp, int sync_fd, skiff_error **err)
 }
 
 int
-skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const char *keyring_id,
-                       bool nnp, int sync_fd, skiff_error **err)
+skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const skiff_lsm *lsm,
+                       const char *keyring_id, bool nnp, int sync_fd, skiff_error **err)
 {
-  if (keyring_id && skiff_session_keyring_join (keyring_id, err) < 0)
+  /* The keyring gets the process label as runc gives it; the keycreate
+   * label then goes back to the default so no later key inherits it. */
+  if (keyring_id
+      && (skiff_lsm_keyring_label (lsm, true, err) < 0 || skiff_session_keyring_join (keyring_id, err) < 0
+          || skiff_lsm_keyring_label (lsm, false, err) < 0))
     return -1;
   if (skiff_rlimits_apply (p, err) < 0)
     return -1;
@@ -105,9 +109,11 @@ skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, 
   skiff_umask_apply (p);
   if (!nnp && load_seccomp (seccomp, sync_fd, err) < 0)
     return -1;
-  if (skiff_credentials_apply (p, err) < 0)
+  if (skiff_credentials_apply (p, err) < 0 || skiff_cwd_apply (p, err) < 0)
     return -1;
-  return skiff_cwd_apply (p, err);
+  /* Last: nothing of ours execs after this but the payload (and the
+   * startContainer hooks, which runc also runs with the label pending). */
+  return skiff_lsm_exec_labels (lsm, err);
 }
 
 int

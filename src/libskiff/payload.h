@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "linux/lsm.h"
 #include "linux/seccomp.h"
 #include "oci.h"
 
@@ -30,10 +31,12 @@ char **skiff_payload_argv (const oci_process *p);
  * (SKIFF_SYNC_SECCOMP, answered with GO once the agent has it). */
 
 /* The privileged part, in SECURITY.md's order: session keyring (unless
- * keyring_id is NULL), rlimits, scheduler, ioPriority, umask, seccomp when !nnp (it needs
- * CAP_SYS_ADMIN then), credentials, cwd. */
-int skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const char *keyring_id,
-                           bool nnp, int sync_fd, skiff_error **err);
+ * keyring_id is NULL; labelled with the process label), rlimits, scheduler,
+ * ioPriority, umask, seccomp when !nnp (it needs CAP_SYS_ADMIN then),
+ * credentials, cwd, and last the LSM exec labels (they take effect at the
+ * payload's execve). lsm may be NULL. */
+int skiff_payload_prepare (const oci_process *p, const skiff_seccomp_prog *seccomp, const skiff_lsm *lsm,
+                           const char *keyring_id, bool nnp, int sync_fd, skiff_error **err);
 
 /* Last step before execve with no_new_privs: set it, then load seccomp.
  * With a listener it must still be able to reach the runtime over sync_fd. */

@@ -57,8 +57,8 @@ typedef struct skiff_exec_opts {
   bool detach;                  /* -d: return once the process has started */
   const char *pid_file;
   bool no_new_privs;
-  const char *apparmor;         /* refused: no LSM support yet */
-  const char *process_label;    /* refused: no LSM support yet */
+  const char *apparmor;         /* --apparmor: process.apparmorProfile */
+  const char *process_label;    /* --process-label: process.selinuxLabel */
   int preserve_fds;             /* fds 3..3+N-1 passed to the process */
   const char *cgroup;           /* --cgroup: sub-cgroup of the container's, plain path form */
   bool ignore_paused;

@@ -22,6 +22,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_kill.py \
 	tests/integration/test_devices.py \
 	tests/integration/test_checkpoint.py \
+	tests/integration/test_lsm.py \
 	tests/integration/helpers/sd-notify.c \
 	tests/integration/helpers/seccomp-probe.c
 

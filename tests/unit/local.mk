@@ -45,3 +45,8 @@ check_PROGRAMS += tests/unit/test-criu
 TESTS += tests/unit/test-criu
 tests_unit_test_criu_SOURCES = tests/unit/test-criu.c
 tests_unit_test_criu_LDADD = $(unit_ldadd)
+
+check_PROGRAMS += tests/unit/test-lsm
+TESTS += tests/unit/test-lsm
+tests_unit_test_lsm_SOURCES = tests/unit/test-lsm.c
+tests_unit_test_lsm_LDADD = $(unit_ldadd)

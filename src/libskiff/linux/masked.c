@@ -1,3 +1,4 @@
+#include "lsm.h"
 #include "masked.h"
 #include "safe_path.h"
 #include "util.h"
@@ -48,15 +49,20 @@ open_host_devnull (skiff_error **err)
   return fd;
 }
 
-/* A fresh empty read-only tmpfs, detached, built without any path lookup. */
+/* A fresh empty read-only tmpfs, detached, built without any path lookup.
+ * It carries linux.mountLabel as runc's masking tmpfs does (fsconfig takes
+ * the value as is: no quotes). */
 static int
-new_empty_tmpfs (skiff_error **err)
+new_empty_tmpfs (const char *label, skiff_error **err)
 {
   cleanup_close int fs = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
     return errno == ENOSYS || errno == EPERM ? -2 : skiff_error_set (err, errno, "fsopen tmpfs");
-  if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "755", 0) < 0
-      || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "755", 0) < 0)
+    return skiff_error_set (err, errno, "configure tmpfs");
+  if (label && syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "context", label, 0) < 0)
+    return skiff_error_set (err, errno, "linux.mountLabel `%s`: tmpfs option context", label);
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return skiff_error_set (err, errno, "configure tmpfs");
   int mnt = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC, MASK_ATTRS);
   if (mnt < 0)
@@ -65,13 +71,22 @@ new_empty_tmpfs (skiff_error **err)
 }
 
 static int
-mask_dir (int target, const char *path, skiff_error **err)
+mask_dir (int target, const char *path, const char *label, skiff_error **err)
 {
-  cleanup_close int mnt = new_empty_tmpfs (err);
+  cleanup_close int mnt = new_empty_tmpfs (label, err);
   if (mnt == -1)
     return skiff_error_wrap (err, "mask `%s`", path);
   if (mnt == -2) /* fsopen(2): Linux < 5.2, or filtered */
-    return mount_fs_fd ("tmpfs", target, path, "tmpfs", MASK_FLAGS, "mode=755", err);
+    {
+      cleanup_free char *data = NULL;
+      if (skiff_lsm_mount_data ("mode=755", label, &data, err) < 0)
+        return skiff_error_wrap (err, "mask `%s`", path);
+      if (mount_fs_fd ("tmpfs", target, path, "tmpfs", MASK_FLAGS, data, err) == 0)
+        return 0;
+      if (label && (*err)->errnum == EINVAL) /* context= without SELinux */
+        return skiff_error_wrap (err, "linux.mountLabel `%s`", label);
+      return -1;
+    }
   if (syscall (SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
   return 0;
@@ -195,6 +210,8 @@ int
 skiff_masked_apply (int rootfd, const oci_spec *spec, skiff_error **err)
 {
   size_t n = spec->linux_ ? spec->linux_->n_masked_paths : 0;
+  const char *label =
+      n && spec->linux_->mount_label && *spec->linux_->mount_label ? spec->linux_->mount_label : NULL;
   for (size_t i = 0; i < n; i++)
     {
       const char *path = spec->linux_->masked_paths[i];
@@ -207,7 +224,8 @@ skiff_masked_apply (int rootfd, const oci_spec *spec, skiff_error **err)
       struct stat st;
       if (fstat (target, &st) < 0)
         return skiff_error_set (err, errno, "stat `%s`", path);
-      int r = S_ISDIR (st.st_mode) ? mask_dir (target, path, err) : mask_file (rootfd, target, path, err);
+      int r =
+          S_ISDIR (st.st_mode) ? mask_dir (target, path, label, err) : mask_file (rootfd, target, path, err);
       if (r < 0)
         return -1;
     }

@@ -1,3 +1,4 @@
+#include "lsm.h"
 #include "mounts.h"
 #include "safe_path.h"
 #include "util.h"
@@ -427,6 +428,35 @@ mount_dispatch (int rootfd, const char *rootpath, const char *dest, const oci_mo
   return do_fs (rootfd, rootpath, dest, m, o, opts, bound, err);
 }
 
+/* linux.mountLabel as context= in the data of the mounts runc labels. */
+static int
+add_mount_label (skiff_mount_opts *o, const char *type, bool bound, const skiff_rootfs_opts *opts,
+                 skiff_error **err)
+{
+  const char *label = opts->lsm ? opts->lsm->mount_label : NULL;
+  if (label == NULL || bound || !skiff_lsm_mount_labelled (type))
+    return 0;
+  char *data;
+  if (skiff_lsm_mount_data (o->data, label, &data, err) < 0)
+    return -1;
+  free (o->data);
+  o->data = data;
+  return 1;
+}
+
+/* mqueue takes no context= option: runc labels its root as a file. */
+static int
+label_mqueue (int rootfd, const char *dest, const skiff_rootfs_opts *opts, skiff_error **err)
+{
+  if (opts->lsm == NULL || !opts->lsm->selinux || opts->lsm->mount_label == NULL)
+    return 0;
+  cleanup_close int fd = safe_path_open (rootfd, dest, true, err);
+  if (fd < 0)
+    return -1;
+  char path[32];
+  return skiff_lsm_mqueue_label (opts->lsm, safe_path_proc_fd (fd, path, sizeof path), err);
+}
+
 static int
 mount_one (int rootfd, const char *rootpath, const oci_mount *m, const skiff_rootfs_opts *opts,
            skiff_error **err)
@@ -439,13 +469,21 @@ mount_one (int rootfd, const char *rootpath, const oci_mount *m, const skiff_roo
     return skiff_error_wrap (err, "mount destination %s", dest);
   const char *type = m->type ? m->type : "";
   bool bound = o.bind || strcmp (type, "bind") == 0;
+  int labelled = add_mount_label (&o, type, bound, opts, err);
+  if (labelled < 0)
+    {
+      skiff_mount_opts_free (&o);
+      return skiff_error_wrap (err, "mount destination %s", dest);
+    }
   /* Lexical check first so nothing is even created for a refused mount;
    * the resolved target is checked again before mounting. */
   int r = check_proc_dest (dest, dest, !bound && strcmp (type, "proc") == 0, err);
-  if (r == 0)
-    r = mount_dispatch (rootfd, rootpath, dest, m, &o, opts, &bound, err);
+  if (r == 0 && (r = mount_dispatch (rootfd, rootpath, dest, m, &o, opts, &bound, err)) < 0)
+    r = labelled > 0 ? skiff_lsm_mount_failed (opts->lsm, err) : -1;
   if (r == 0)
     r = post_mount (rootfd, dest, bound ? "bind" : type, &o, bound, err);
+  if (r == 0 && !bound && strcmp (type, "mqueue") == 0)
+    r = label_mqueue (rootfd, dest, opts, err);
   skiff_mount_opts_free (&o);
   return r;
 }

@@ -5,6 +5,7 @@
  * root) or a bind of the container's own cgroup in that hierarchy, as runc
  * does: the init is already in its cgroup when this runs, so
  * /proc/self/cgroup names it.  Never the host's whole tree. */
+#include "lsm.h"
 #include "mounts.h"
 #include "safe_path.h"
 #include "util.h"
@@ -223,8 +224,12 @@ cgroup1_mount (int rootfd, const char *rootpath, const char *dest, const skiff_m
   if (skiff_mount_check_dest (target, rootpath, dest, "cgroup", err) < 0)
     return -1;
   unsigned long flags = o->flags & ~(MS_RDONLY | MS_REMOUNT);
-  if (mount_fs_fd ("tmpfs", target, dest, "tmpfs", flags, "mode=755", err) < 0)
-    return -1;
+  /* The tmpfs holding the hierarchies carries linux.mountLabel (runc). */
+  cleanup_free char *data = NULL;
+  if (skiff_lsm_mount_data ("mode=755", opts->lsm ? opts->lsm->mount_label : NULL, &data, err) < 0)
+    return skiff_error_wrap (err, "mount destination %s", dest);
+  if (mount_fs_fd ("tmpfs", target, dest, "tmpfs", flags, data, err) < 0)
+    return skiff_lsm_mount_failed (opts->lsm, err);
   cleanup_close int tmpfd = safe_path_open (rootfd, dest, true, err);
   if (tmpfd < 0)
     return -1;

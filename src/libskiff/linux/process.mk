@@ -15,4 +15,7 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/scheduling.h \
 	src/libskiff/linux/scheduling.c \
 	src/libskiff/linux/sealed_exec.h \
-	src/libskiff/linux/sealed_exec.c
+	src/libskiff/linux/sealed_exec.c \
+	src/libskiff/linux/lsm.h \
+	src/libskiff/linux/lsm.c \
+	src/libskiff/linux/lsm_dl.c
