@@ -205,6 +205,61 @@ def bench_runtime(rt, bundle, sleeper, runs):
     return res
 
 
+def callgrind_instructions(cmd, outdir, tag):
+    """Instructions executed by the runtime for one command: callgrind's
+    total over every process of the runtime (its forks included, the payload
+    after execve not: --trace-children=no). Deterministic enough to see
+    regressions on a noisy machine, where times are not."""
+    pattern = os.path.join(outdir, "cg.%s.%%p" % tag)
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=no",
+                        "--callgrind-out-file=" + pattern] + cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    total = 0
+    for name in os.listdir(outdir):
+        if name.startswith("cg.%s." % tag):
+            with open(os.path.join(outdir, name)) as f:
+                for line in f:
+                    if line.startswith("totals:") or line.startswith("summary:"):
+                        total += int(line.split()[1])
+                        break
+    return total
+
+
+def without_rlimits(work, bundle, name):
+    """The bundle without process.rlimits: valgrind keeps file descriptors
+    for itself and lowers RLIMIT_NOFILE's hard limit, so the runtime's
+    setrlimit(1024) would fail under it."""
+    path = os.path.join(work, name)
+    os.makedirs(path)
+    with open(os.path.join(bundle, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["process"].pop("rlimits", None)
+    root = cfg["root"]["path"]
+    cfg["root"]["path"] = root if os.path.isabs(root) else os.path.join(bundle, root)
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    return path
+
+
+def bench_instructions(rt, bundle, sleeper, work):
+    """callgrind counts for skiff's cases (see callgrind_instructions)."""
+    if shutil.which("valgrind") is None:
+        return {}
+    bundle = without_rlimits(work, bundle, "bundle-ir")
+    sleeper = without_rlimits(work, sleeper, "bundle-ir-sleep")
+    outdir = tempfile.mkdtemp(prefix="cg-", dir=work)
+    res = {"run": callgrind_instructions(rt.cmd("run", "-b", bundle, "ir"), outdir, "run")}
+    res["create"] = callgrind_instructions(rt.cmd("create", "-b", bundle, "ir"), outdir, "create")
+    res["start"] = callgrind_instructions(rt.cmd("start", "ir"), outdir, "start")
+    time.sleep(0.2)
+    res["delete"] = callgrind_instructions(rt.cmd("delete", "-f", "ir"), outdir, "delete")
+    subprocess.run(rt.cmd("run", "-d", "-b", sleeper, "irx"), capture_output=True)
+    res["exec"] = callgrind_instructions(rt.cmd("exec", "irx", "true"), outdir, "exec")
+    subprocess.run(rt.cmd("delete", "-f", "irx"), capture_output=True)
+    return res
+
+
 def parallel_rate(rt, bundle, n=100, workers=2):
     script = "seq %d | xargs -P %d -I{} %s" % (n, workers, rt.line("run", "-b", bundle, "par{}"))
     t0 = time.monotonic()
@@ -274,10 +329,15 @@ def main():
             results.append(bench_runtime(rt, bundle, sleeper, a.runs))
         cache = bench_seccomp_cache(runtimes[0], sbundle, a.runs)
         results[0]["seccomp_cache"] = cache
+        instr = bench_instructions(runtimes[0], bundle, sleeper, work)
+        results[0]["instructions"] = instr
         floor = hyperfine("floor", "unshare -m -u -i -n -p -f chroot %s/rootfs /bin/true" % bundle, a.runs)
         md = table(results, floor)
         md += "\nskiff seccomp cache (`run` with a %s): hit %s ms, miss %s ms\n" % (
             "an allow list of every x86_64 syscall", fmt(cache["hit"]), fmt(cache["miss"]))
+        if instr:
+            md += "skiff instructions (callgrind, runtime processes only): %s\n" % ", ".join(
+                "%s %s" % (k, "%.2f M" % (v / 1e6) if v else "fail") for k, v in instr.items())
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "latest.json"), "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

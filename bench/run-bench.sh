@@ -6,7 +6,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 skiff=${1:?usage: run-bench.sh PATH-TO-SKIFF [bench.py args]}
 shift
-for pkg in hyperfine runc crun busybox-static; do
+for pkg in hyperfine runc crun busybox-static valgrind; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="${missing:-} $pkg"
 done
 if [ -n "${missing:-}" ]; then

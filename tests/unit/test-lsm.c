@@ -338,7 +338,7 @@ test_payload_order (void)
   if (pid == 0)
     {
       skiff_error *err = NULL;
-      if (skiff_payload_prepare (p, NULL, &lsm, "skiff-unit-lsm", true, &err) < 0)
+      if (skiff_payload_prepare (p, NULL, &lsm, "skiff-unit-lsm", true, -1, &err) < 0)
         {
           fprintf (stderr, "payload_prepare: %s\n", err->msg);
           _exit (2);
