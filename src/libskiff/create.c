@@ -20,10 +20,12 @@
 #include "hooks.h"
 #include "init.h"
 #include "notify.h"
+#include "linux/idmap.h"
 #include "linux/namespaces.h"
 #include "linux/sealed_exec.h"
 #include "linux/terminal.h"
 #include "payload.h"
+#include "rootless.h"
 #include "sync.h"
 #include "util.h"
 
@@ -228,6 +230,7 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
     .seccomp = &j->seccomp,
+    .dumpable_until_go = geteuid () != 0 && (j->ns.new_flags & CLONE_NEWUSER),
   };
   pid_t pid = clone_init (clone_flags);
   if (pid < 0)
@@ -245,13 +248,45 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
   return 0;
 }
 
+/* Place the init in its cgroup. With rootless cgroups (runc's rules) a
+ * cgroup the caller may not create is done without, silently, unless the
+ * config names its cgroupsPath or sets a limit that needs one. */
+static int
+enter_cgroup (create_job *j, const skiff_context *ctx, skiff_error **err)
+{
+  const oci_linux *lx = j->b.spec->linux_;
+  const oci_resources *res = lx ? lx->resources : NULL;
+  skiff_error *e = NULL;
+  if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, res, &e) == 0)
+    return 0;
+  /* enter undid what it made; a cgroup it did not make is not ours to remove. */
+  free (j->rec->cgroup_path);
+  j->rec->cgroup_path = NULL;
+  bool denied = e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS;
+  bool named = lx && lx->cgroups_path && *lx->cgroups_path;
+  bool skip = ctx->rootless_cgroups && denied && !named;
+  const char *ctrl = skip ? skiff_resources_controller (res) : NULL;
+  if (skip && ctrl == NULL)
+    {
+      skiff_error_free (e);
+      return skiff_record_save_init (j->rec, err);
+    }
+  if (err && *err == NULL)
+    *err = e;
+  else
+    skiff_error_free (e);
+  if (ctrl)
+    return skiff_error_wrap (err, "cannot set %s limit: container could not join or create cgroup", ctrl);
+  return -1;
+}
+
 /* Host-side work between clone and GO: id maps, cgroup. */
 static int
 configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
                 skiff_error **err)
 {
   const oci_linux *lx = j->b.spec->linux_;
-  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
+  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_idmap_write (j->pid, lx, err) < 0)
     return -1;
   if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
     return -1;
@@ -259,13 +294,8 @@ configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts
    * leaves enough behind for delete --force to clean up. */
   if (skiff_record_save_init (j->rec, err) < 0)
     return -1;
-  if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, lx ? lx->resources : NULL, err) < 0)
-    {
-      /* enter undid what it made; a cgroup it did not make is not ours to remove. */
-      free (j->rec->cgroup_path);
-      j->rec->cgroup_path = NULL;
-      return -1;
-    }
+  if (enter_cgroup (j, ctx, err) < 0)
+    return -1;
   j->state = skiff_bundle_state (&j->b, o->id, "creating", j->pid);
   j->state_json = oci_state_to_json (j->state, false);
   return skiff_sync_send (j->sock[0], SKIFF_SYNC_GO, 0, j->state_json, err);
@@ -360,6 +390,8 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
     r = skiff_ns_plan_build (j.b.spec->linux_, &j.ns, err);
   if (r == 0)
     r = check_namespaces (&j, err);
+  if (r == 0 && geteuid () != 0)
+    r = skiff_rootless_check (j.b.spec, &j.ns, err);
   if (r == 0 && skiff_sealed_exec_needed (j.b.spec))
     r = skiff_sealed_exec (err);
   if (r == 0)

@@ -287,8 +287,6 @@ open_container (exec_job *j, const skiff_context *ctx, skiff_error **err)
   j->pidfd = (int)syscall (SYS_pidfd_open, j->init_pid, 0);
   if (j->pidfd < 0 || !skiff_record_init_alive (j->rec))
     return skiff_error_set (err, 0, "container `%s` is not running", j->id);
-  if (j->rec->cgroup_path == NULL)
-    return skiff_error_set (err, 0, "container `%s` has no cgroup recorded", j->id);
   return skiff_record_load_spec (j->rec, &j->spec, err);
 }
 
@@ -581,6 +579,11 @@ static int
 join_cgroups (const exec_job *j, skiff_error **err)
 {
   const char *arg = j->opts->cgroup;
+  /* A rootless container without a writable cgroup has none to join. */
+  if (j->rec->cgroup_path == NULL && arg && *arg)
+    return skiff_error_set (err, 0, "--cgroup `%s`: container `%s` has no cgroup", arg, j->id);
+  if (j->rec->cgroup_path == NULL)
+    return 0;
   if (arg == NULL || *arg == '\0')
     return skiff_cgroup_join (j->rec->cgroup_path, j->payload, err);
   const char *colon = strchr (arg, ':');
