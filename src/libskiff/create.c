@@ -21,6 +21,7 @@
 #include "init.h"
 #include "notify.h"
 #include "linux/idmap.h"
+#include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/sealed_exec.h"
 #include "linux/terminal.h"
@@ -45,6 +46,7 @@ typedef struct create_job {
   char *state_json;
   skiff_notify notify;
   skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
+  int *idmap_fds;             /* detached idmapped bind sources, per mount */
 } create_job;
 
 static void
@@ -52,6 +54,7 @@ job_release (create_job *j)
 {
   skiff_notify_release (&j->notify);
   skiff_seccomp_prog_free (&j->seccomp);
+  skiff_idmap_mounts_close (j->idmap_fds, j->b.spec ? j->b.spec->n_mounts : 0);
   skiff_ns_plan_close (&j->ns);
   if (j->fifo_fd >= 0)
     close (j->fifo_fd);
@@ -229,7 +232,7 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     .id = o->id, .spec = j->b.spec, .opts = o, .bundle = j->b.dir, .rootfs = j->b.rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
-    .seccomp = &j->seccomp,
+    .seccomp = &j->seccomp, .idmap_fds = j->idmap_fds,
     .dumpable_until_go = geteuid () != 0 && (j->ns.new_flags & CLONE_NEWUSER),
   };
   pid_t pid = clone_init (clone_flags);
@@ -399,7 +402,11 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
       j.listen_fds = listen_fds ();
       /* Host fds opened without O_CLOEXEC must never reach the container. */
       mark_cloexec_from (3 + j.listen_fds + o->preserve_fds);
-      r = prepare_host_side (&j, ctx, o, err);
+      /* Before the state dir: a source that cannot be idmapped leaves nothing. */
+      r = skiff_idmap_mounts_prepare (j.b.spec, j.b.dir, (j.ns.new_flags | j.ns.join_flags) & CLONE_NEWUSER,
+                                      skiff_ns_plan_fd (&j.ns, CLONE_NEWUSER), &j.idmap_fds, err);
+      if (r == 0)
+        r = prepare_host_side (&j, ctx, o, err);
       if (r == 0)
         r = spawn_init (&j, o, err);
       if (r == 0)

@@ -150,8 +150,13 @@ build_rootfs (const skiff_init_args *a, const char *state_json, skiff_error **er
     .no_pivot = a->opts->no_pivot,
     .userns = has_ns (a, CLONE_NEWUSER),
     .new_cgroupns = (a->ns->new_flags & CLONE_NEWCGROUP) != 0,
+    .idmap_fds = a->idmap_fds,
   };
   int r = skiff_rootfs_setup (a->spec, &ro, err);
+  /* Attached or not, the detached idmapped trees are of no further use. */
+  for (size_t i = 0; a->idmap_fds && i < a->spec->n_mounts; i++)
+    if (a->idmap_fds[i] >= 0)
+      close (a->idmap_fds[i]);
   if (r < 0 || create_cwd (a->spec->process, err) < 0)
     return -1;
   if (a->console_fd >= 0)

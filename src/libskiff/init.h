@@ -25,6 +25,7 @@ typedef struct skiff_init_args {
   int n_extra_fds;         /* fds 3 .. 3+n-1 survive into the container */
   int listen_fds;          /* LISTEN_FDS to announce (0 = none) */
   const skiff_seccomp_prog *seccomp; /* compiled by the runtime; empty: none */
+  const int *idmap_fds;    /* per spec->mounts entry: idmapped source or -1; may be NULL */
   /* An unprivileged runtime can only open our uid_map/gid_map while we are
    * dumpable: stay so until GO says the maps are written. */
   bool dumpable_until_go;
