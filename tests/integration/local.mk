@@ -21,6 +21,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_kill.py \
 	tests/integration/test_devices.py \
 	tests/integration/test_checkpoint.py \
+	tests/integration/test_rootless.py \
+	tests/integration/test_mounts_idmap.py \
 	tests/integration/helpers/sd-notify.c
 
 EXTRA_DIST += \
