@@ -9,14 +9,13 @@ rootless container's root is the user, and it creates mount points).
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import UserRuntime, parse_status, wait_until
+from conftest import TOKEN, UserRuntime, parse_status, wait_until
 
 
 @pytest.fixture
@@ -286,5 +285,54 @@ def test_pause_without_cgroup_fails_clearly(urt, rbundle):
         assert wait_until(lambda: len(json.loads(urt.cmd("ps", "-f", "json", cid).stdout or "null") or []) == 2)
         assert urt.kill(cid, "KILL", all=True).returncode == 0
         urt.wait_status(cid, "stopped")
+    finally:
+        urt.delete(cid, force=True)
+
+
+@pytest.fixture
+def delegated_cgroup(rootless_user, scratch):
+    """A cgroup handed to the user in every hierarchy (chowned, as a
+    delegating manager does); removed afterwards."""
+    name = "%s-deleg-%s" % (TOKEN, os.path.basename(scratch))
+    made = []
+    for c in sorted(os.listdir("/sys/fs/cgroup")):
+        top = os.path.join("/sys/fs/cgroup", c)
+        if os.path.islink(top) or not os.path.isdir(top):
+            continue
+        d = os.path.join(top, name)
+        os.mkdir(d)
+        made.append(d)
+        subprocess.run(["chown", "-R", "%d:%d" % (rootless_user.uid, rootless_user.gid), d], check=True)
+    yield "/" + name
+    for d in made:
+        for sub, dirs, _ in sorted(os.walk(d, topdown=False), key=lambda x: -len(x[0])):
+            try:
+                os.rmdir(sub)
+            except OSError:
+                pass
+
+
+def test_delegated_cgroup_gets_limits(urt, uref, rbundle, delegated_cgroup):
+    """With a cgroup the user may write, limits apply as runc applies them;
+    the device rules of the config are left alone (only host root may)."""
+    rbundle.config["linux"]["cgroupsPath"] = delegated_cgroup + "/c"
+    rbundle.config["linux"]["resources"] = {"pids": {"limit": 77},
+                                           "devices": [{"allow": False, "access": "rwm"}]}
+    args = ["sh", "-c", "grep pids: /proc/self/cgroup; cat /sys/fs/cgroup/pids/pids.max"]
+    a, b = urt.run_payload(rbundle, args), uref.run_payload(rbundle, args)
+    assert a.returncode == 0 == b.returncode, a.stderr + b.stderr
+    assert a.stdout == b.stdout
+    assert ":pids:%s/c\n" % delegated_cgroup in a.stdout
+    assert a.stdout.split()[-1] == "77"
+    # pause and ps work through the delegated cgroup
+    rbundle.write(args=["sleep", "600"])
+    cid = urt.new_id("deleg")
+    assert urt.run(cid, rbundle.path, "--detach").returncode == 0
+    try:
+        assert urt.cmd("pause", cid).returncode == 0
+        assert urt.status(cid) == "paused"
+        assert urt.cmd("resume", cid).returncode == 0
+        pids = json.loads(urt.cmd("ps", "-f", "json", cid).stdout)
+        assert pids == [urt.state_json(cid)["pid"]]
     finally:
         urt.delete(cid, force=True)
