@@ -25,7 +25,7 @@ skiff_record_pidns_pids (const skiff_record *rec, pid_t **out, size_t *n, skiff_
     return 0;
   char path[64];
   struct stat init_ns, own_ns;
-  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) rec->init_pid);
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int)rec->init_pid);
   /* Right after start the init may not have exec'd the payload yet: until
    * then it is not dumpable and its ns links are not ours to read. */
   int r, tries = 0;
@@ -34,8 +34,10 @@ skiff_record_pidns_pids (const skiff_record *rec, pid_t **out, size_t *n, skiff_
   if (r < 0)
     return skiff_error_set (err, errno, "container `%s`: stat `%s`", rec->id, path);
   if (stat ("/proc/self/ns/pid", &own_ns) == 0 && same_ns (&init_ns, &own_ns))
-    return skiff_error_set (err, 0, "container `%s` has no cgroup and no pid namespace of its own: its "
-                            "processes cannot be told apart from the host's", rec->id);
+    return skiff_error_set (err, 0,
+                            "container `%s` has no cgroup and no pid namespace of its own: its "
+                            "processes cannot be told apart from the host's",
+                            rec->id);
   cleanup_dir DIR *d = opendir ("/proc");
   if (d == NULL)
     return skiff_error_set (err, errno, "open `/proc`");
@@ -53,7 +55,7 @@ skiff_record_pidns_pids (const skiff_record *rec, pid_t **out, size_t *n, skiff_
         continue;
       if (*n == cap)
         *out = xrealloc (*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
-      (*out)[(*n)++] = (pid_t) pid;
+      (*out)[(*n)++] = (pid_t)pid;
     }
   return 0;
 }

@@ -37,7 +37,7 @@ check_mount_ids (const oci_spec *s, skiff_error **err)
             continue;
           const oci_id_mapping *maps = uid ? lx->uid_mappings : lx->gid_mappings;
           size_t n = uid ? lx->n_uid_mappings : lx->n_gid_mappings;
-          if (!id_mapped (maps, n, (unsigned long long) v))
+          if (!id_mapped (maps, n, (unsigned long long)v))
             return skiff_error_set (err, 0,
                                     "mounts: destination %s: option %s names an id the container's user "
                                     "namespace does not map (a rootless container)",
@@ -74,9 +74,11 @@ skiff_rootless_check (const oci_spec *s, const skiff_ns_plan *ns, skiff_error **
   if (ns->new_flags & CLONE_NEWUSER)
     {
       if (lx->n_uid_mappings == 0)
-        return skiff_error_set (err, 0, "linux.uidMappings: a rootless container needs at least one uid mapping");
+        return skiff_error_set (err, 0,
+                                "linux.uidMappings: a rootless container needs at least one uid mapping");
       if (lx->n_gid_mappings == 0)
-        return skiff_error_set (err, 0, "linux.gidMappings: a rootless container needs at least one gid mapping");
+        return skiff_error_set (err, 0,
+                                "linux.gidMappings: a rootless container needs at least one gid mapping");
       if (check_mount_ids (s, err) < 0)
         return -1;
     }

@@ -25,8 +25,10 @@ controller (const char *resources)
 {
   static char name[32];
   char json[512];
-  snprintf (json, sizeof json, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},"
-                               "\"linux\":{\"resources\":%s}}", resources);
+  snprintf (json, sizeof json,
+            "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},"
+            "\"linux\":{\"resources\":%s}}",
+            resources);
   oci_spec *s = parse (json);
   if (s == NULL)
     return "parse error";
@@ -55,8 +57,10 @@ static char *
 check (const char *linux_json, const char *mounts_json)
 {
   char json[1024];
-  snprintf (json, sizeof json, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"mounts\":%s,"
-                               "\"linux\":%s}", mounts_json, linux_json);
+  snprintf (json, sizeof json,
+            "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"mounts\":%s,"
+            "\"linux\":%s}",
+            mounts_json, linux_json);
   oci_spec *s = parse (json);
   if (s == NULL)
     return strdup ("parse error");
@@ -73,8 +77,9 @@ check (const char *linux_json, const char *mounts_json)
   return out;
 }
 
-#define MAPS "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]," \
-             "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]"
+#define MAPS                                                                                                 \
+  "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],"                                        \
+  "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]"
 
 static void
 test_check (void)
@@ -97,8 +102,9 @@ test_check (void)
              "[{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"options\":[\"gid=0\",\"mode=0620\"]}]");
   CHECK_STR (m, "ok");
   free (m);
-  m = check ("{\"namespaces\":[{\"type\":\"user\"}]," MAPS "}",
-             "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"rbind\",\"ridmap\"]}]");
+  m = check (
+      "{\"namespaces\":[{\"type\":\"user\"}]," MAPS "}",
+      "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"rbind\",\"ridmap\"]}]");
   CHECK (strstr (m, "idmapped mounts need CAP_SYS_ADMIN") != NULL);
   free (m);
 }

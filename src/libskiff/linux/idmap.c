@@ -36,10 +36,9 @@ format_map (const oci_id_mapping *maps, size_t n, size_t *len)
   char *buf = xmalloc (cap);
   *len = 0;
   for (size_t i = 0; i < n; i++)
-    *len += (size_t) snprintf (buf + *len, cap - *len, "%llu %llu %llu\n",
-                               (unsigned long long) maps[i].container_id.value,
-                               (unsigned long long) maps[i].host_id.value,
-                               (unsigned long long) maps[i].size.value);
+    *len += (size_t)snprintf (
+        buf + *len, cap - *len, "%llu %llu %llu\n", (unsigned long long)maps[i].container_id.value,
+        (unsigned long long)maps[i].host_id.value, (unsigned long long)maps[i].size.value);
   return buf;
 }
 
@@ -49,7 +48,7 @@ write_map_direct (pid_t pid, const char *file, const oci_id_mapping *maps, size_
   size_t len;
   cleanup_free char *buf = format_map (maps, n, &len);
   char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
   /* The kernel accepts the whole map in a single write() only. */
   return write_file_at (AT_FDCWD, path, buf, len, err);
 }
@@ -62,7 +61,7 @@ tool_argv (const char *tool, pid_t pid, const oci_id_mapping *maps, size_t n)
   size_t argc = 0;
   char num[32];
   strv_push (&argv, &argc, tool);
-  snprintf (num, sizeof num, "%d", (int) pid);
+  snprintf (num, sizeof num, "%d", (int)pid);
   strv_push (&argv, &argc, num);
   for (size_t i = 0; i < n; i++)
     {
@@ -128,7 +127,7 @@ run_map_tool (const char *tool, pid_t pid, const oci_id_mapping *maps, size_t n,
       cmd = c;
     }
   if (r < 0 || out == NULL || *out == '\0')
-    return skiff_error_set (err, 0, "%s failed (status 0x%x)", cmd, (unsigned) status);
+    return skiff_error_set (err, 0, "%s failed (status 0x%x)", cmd, (unsigned)status);
   return skiff_error_set (err, 0, "%s: %s", cmd, last_line (out));
 }
 
@@ -163,7 +162,7 @@ write_gid_map (pid_t pid, const oci_linux *lx, bool root, skiff_error **err)
    * only once setgroups(2) is disabled for good in the new namespace, so
    * nobody inside can drop a group that restricts access on the host. */
   char path[64];
-  snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/setgroups", (int)pid);
   if (write_file_at (AT_FDCWD, path, "deny", 4, err) < 0)
     return -1;
   return write_map_direct (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err);
@@ -181,15 +180,15 @@ skiff_idmap_write (pid_t pid, const oci_linux *linux_, skiff_error **err)
 }
 
 int
-skiff_userns_from_maps (const oci_id_mapping *uids, size_t n_uids, const oci_id_mapping *gids,
-                        size_t n_gids, int *fd, skiff_error **err)
+skiff_userns_from_maps (const oci_id_mapping *uids, size_t n_uids, const oci_id_mapping *gids, size_t n_gids,
+                        int *fd, skiff_error **err)
 {
   int hold[2];
   if (pipe2 (hold, O_CLOEXEC) < 0)
     return skiff_error_set (err, errno, "pipe");
   /* The child only waits for the pipe to close: it exists so that the new
    * namespace has a /proc entry to write the maps to and to open. */
-  pid_t pid = (pid_t) syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+  pid_t pid = (pid_t)syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
   if (pid == 0)
     {
       char c;
@@ -211,7 +210,7 @@ skiff_userns_from_maps (const oci_id_mapping *uids, size_t n_uids, const oci_id_
   if (r == 0)
     {
       char path[64];
-      snprintf (path, sizeof path, "/proc/%d/ns/user", (int) pid);
+      snprintf (path, sizeof path, "/proc/%d/ns/user", (int)pid);
       *fd = open (path, O_RDONLY | O_CLOEXEC);
       if (*fd < 0)
         r = skiff_error_set (err, errno, "open `%s`", path);

@@ -46,18 +46,19 @@ skiff_mount_is_idmapped (const oci_mount *m, const skiff_mount_opts *o)
 /* runc's rules, plus the spec's: bind mounts only, both mappings or none,
  * and a user namespace in the container. */
 static int
-check_idmapped (const oci_mount *m, const skiff_mount_opts *o, const char *dest, bool userns, skiff_error **err)
+check_idmapped (const oci_mount *m, const skiff_mount_opts *o, const char *dest, bool userns,
+                skiff_error **err)
 {
   const char *type = m->type ? m->type : "";
   if (!o->bind && strcmp (type, "bind") != 0)
-    return skiff_error_set (err, 0, "mount destination %s: idmapped mounts are only supported for bind mounts",
-                            dest);
+    return skiff_error_set (err, 0,
+                            "mount destination %s: idmapped mounts are only supported for bind mounts", dest);
   if (!m->n_uid_mappings != !m->n_gid_mappings)
-    return skiff_error_set (err, 0, "mount destination %s: uidMappings and gidMappings must be given together",
-                            dest);
+    return skiff_error_set (err, 0,
+                            "mount destination %s: uidMappings and gidMappings must be given together", dest);
   if (!userns)
-    return skiff_error_set (err, 0, "mount destination %s: idmapped mounts need a user namespace in the container",
-                            dest);
+    return skiff_error_set (
+        err, 0, "mount destination %s: idmapped mounts need a user namespace in the container", dest);
   return 0;
 }
 
@@ -67,7 +68,8 @@ open_source (const oci_mount *m, const char *bundle, const char *dest, skiff_err
 {
   if (m->source == NULL || *m->source == '\0')
     return skiff_error_set (err, 0, "mount destination %s: bind mount without a source", dest);
-  cleanup_free char *path = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", bundle, m->source);
+  cleanup_free char *path =
+      m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", bundle, m->source);
   int fd = open (path, O_PATH | O_CLOEXEC);
   if (fd < 0)
     return skiff_error_set (err, errno, "mount destination %s: open bind source `%s`", dest, path);
@@ -77,8 +79,10 @@ open_source (const oci_mount *m, const char *bundle, const char *dest, skiff_err
 static int
 no_new_mount_api (const char *dest, int errnum, skiff_error **err)
 {
-  return skiff_error_set (err, errnum, "mount destination %s: idmapped mounts need open_tree(2) and "
-                          "mount_setattr(2) (Linux 5.12)", dest);
+  return skiff_error_set (err, errnum,
+                          "mount destination %s: idmapped mounts need open_tree(2) and "
+                          "mount_setattr(2) (Linux 5.12)",
+                          dest);
 }
 
 /* A detached copy of the source with the mapping of userns_fd applied. */
@@ -90,21 +94,23 @@ idmapped_tree (const oci_mount *m, const skiff_mount_opts *o, const char *dest, 
   if (src < 0)
     return -1;
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (o->recursive ? AT_RECURSIVE : 0);
-  cleanup_close int tree = (int) syscall (SYS_open_tree, src, "", flags);
+  cleanup_close int tree = (int)syscall (SYS_open_tree, src, "", flags);
   /* EPERM too: a seccomp filter of an outer engine that does not know it. */
   if (tree < 0 && (errno == ENOSYS || errno == EPERM))
     return no_new_mount_api (dest, errno, err);
   if (tree < 0)
     return skiff_error_set (err, errno, "mount destination %s: open_tree `%s`", dest, m->source);
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns_fd };
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
   unsigned at = AT_EMPTY_PATH | (o->idmap_recursive ? AT_RECURSIVE : 0);
   if (syscall (SYS_mount_setattr, tree, "", at, &attr, sizeof attr) == 0)
     return take_fd (&tree);
   if (errno == ENOSYS)
     return no_new_mount_api (dest, errno, err);
   if (errno == EINVAL)
-    return skiff_error_set (err, errno, "mount destination %s: source `%s`: its filesystem%s does not support "
-                            "idmapped mounts", dest, m->source, o->idmap_recursive ? " (or one below it)" : "");
+    return skiff_error_set (err, errno,
+                            "mount destination %s: source `%s`: its filesystem%s does not support "
+                            "idmapped mounts",
+                            dest, m->source, o->idmap_recursive ? " (or one below it)" : "");
   return skiff_error_set (err, errno, "mount destination %s: idmap `%s`", dest, m->source);
 }
 
