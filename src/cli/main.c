@@ -1,12 +1,15 @@
 /* skiff: the runc-compatible command line. Global options come before the
  * command; each command parses its own options (cmd_*.c). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "linux/idmap.h"
 #include "util.h"
 
 struct command {
@@ -42,6 +45,8 @@ struct globals {
   skiff_context ctx;
   const char *log_path;
   const char *log_format;
+  int rootless;      /* --rootless: 1 true, 0 false, -1 auto */
+  char *xdg_root;    /* the default root under $XDG_RUNTIME_DIR, when used */
 };
 
 enum {
@@ -81,7 +86,8 @@ print_help (FILE *out)
   for (i = 0; i < N_COMMANDS; i++)
     fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nGlobal options:\n"
-                "  --root DIR              state directory (default " SKIFF_DEFAULT_STATE_ROOT ")\n"
+                "  --root DIR              state directory (default " SKIFF_DEFAULT_STATE_ROOT ",\n"
+                "                          rootless: $XDG_RUNTIME_DIR/skiff)\n"
                 "  --log FILE              also append errors (and debug lines) to FILE\n"
                 "  --log-format text|json  format of the log file (default text)\n"
                 "  --debug                 enable debug logging\n"
@@ -99,17 +105,60 @@ print_version (void)
           SKIFF_OCI_VERSION, skiff_feature_tags ());
 }
 
-/* --rootless: runc's values. "true" only makes sense for an unprivileged
- * caller, and rootless containers are not implemented yet. */
+/* --rootless: runc's values. As in runc it decides how cgroups are
+ * handled; whether the container itself is rootless follows from the euid. */
 static int
-check_rootless (const char *value)
+parse_rootless (struct globals *g, const char *value)
 {
-  if (strcmp (value, "auto") == 0 || strcmp (value, "false") == 0)
-    return 0;
-  if (strcmp (value, "true") != 0)
+  if (strcmp (value, "auto") == 0)
+    g->rootless = -1;
+  else if (strcmp (value, "true") == 0)
+    g->rootless = 1;
+  else if (strcmp (value, "false") == 0)
+    g->rootless = 0;
+  else
     return cli_fail ("invalid --rootless value \"%s\": must be auto, true or false", value);
+  return 0;
+}
+
+/* runc's auto detection: not root, or root only inside a user namespace
+ * (whose creator may not write the host's cgroups either). */
+static bool
+running_rootless (void)
+{
+  return geteuid () != 0 || skiff_in_user_namespace ();
+}
+
+/* runc's rule for honouring $XDG_RUNTIME_DIR: never for the real root (its
+ * /run/user/0 would hide /run/runc), always for others, and for root of a
+ * user namespace unless $USER says root. */
+static bool
+use_xdg_runtime_dir (void)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR"), *user = getenv ("USER");
+  if (xdg == NULL || *xdg == '\0')
+    return false;
   if (geteuid () != 0)
-    return cli_fail ("rootless containers are not supported yet");
+    return true;
+  return skiff_in_user_namespace () && (user == NULL || strcmp (user, "root") != 0);
+}
+
+/* The default state root of a rootless caller: $XDG_RUNTIME_DIR/skiff, mode
+ * 0700 with the sticky bit, which keeps the XDG cleaner from pruning it
+ * (XDG Base Directory Specification), as runc does for its own. */
+static int
+set_default_root (struct globals *g)
+{
+  if (g->ctx.state_root || !use_xdg_runtime_dir ())
+    {
+      if (g->ctx.state_root == NULL)
+        g->ctx.state_root = SKIFF_DEFAULT_STATE_ROOT;
+      return 0;
+    }
+  g->xdg_root = xasprintf ("%s/skiff", getenv ("XDG_RUNTIME_DIR"));
+  g->ctx.state_root = g->xdg_root;
+  if (mkdir_p (g->xdg_root, 0700) < 0 || chmod (g->xdg_root, 01700) < 0)
+    return cli_fail ("state directory `%s`: %s", g->xdg_root, strerror (errno));
   return 0;
 }
 
@@ -139,7 +188,7 @@ global_option (struct globals *g, int c, char **argv)
     case OPT_DEBUG: g->ctx.debug = true; return -1;
     case OPT_SYSTEMD_CGROUP: g->ctx.systemd_cgroup = true; return -1;
     case OPT_CGROUP_MANAGER: return set_cgroup_manager (&g->ctx, optarg) ? 1 : -1;
-    case OPT_GLOBAL_ROOTLESS: return check_rootless (optarg) ? 1 : -1;
+    case OPT_GLOBAL_ROOTLESS: return parse_rootless (g, optarg) ? 1 : -1;
     case OPT_CRIU: return -1; /* no checkpoint support yet: the path is unused */
     case 'h': print_help (stdout); return 0;
     case 'v': print_version (); return 0;
@@ -242,7 +291,7 @@ dispatch (const skiff_context *ctx, int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-  struct globals g = { .ctx = { .state_root = SKIFF_DEFAULT_STATE_ROOT, .warn = cli_warn } };
+  struct globals g = { .ctx = { .warn = cli_warn }, .rootless = -1 };
   int r;
 
   r = parse_globals (&g, argc, argv);
@@ -257,6 +306,11 @@ main (int argc, char **argv)
       print_help (stdout);
       return 0;
     }
+  g.ctx.rootless_cgroups = g.rootless < 0 ? running_rootless () : g.rootless == 1;
+  if (set_default_root (&g) != 0)
+    return 1;
   cli_debug ("skiff %s: command %s, root %s", PACKAGE_VERSION, argv[optind], g.ctx.state_root);
-  return dispatch (&g.ctx, argc - optind, argv + optind);
+  r = dispatch (&g.ctx, argc - optind, argv + optind);
+  free (g.xdg_root);
+  return r;
 }

@@ -59,7 +59,8 @@ skiff_bundle_state (const skiff_bundle *b, const char *id, const char *status, p
   s->bundle = xstrdup (b->dir);
   s->rootfs = xstrdup (b->rootfs);
   s->created = skiff_now_rfc3339 ();
-  s->owner = geteuid () == 0 ? xstrdup ("") : user_name (geteuid ()); /* runc: "" for root */
+  /* runc leaves it empty in state.json; `list` names the state dir's owner. */
+  s->owner = xstrdup ("");
   const oci_map *an = &b->spec->annotations;
   if (an->len)
     {

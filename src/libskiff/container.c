@@ -177,6 +177,20 @@ signal_init (const skiff_record *rec, int signo, skiff_error **err)
   return 0;
 }
 
+/* kill --all of a container without a cgroup: its pid namespace. */
+static int
+signal_pidns (const skiff_record *rec, int signo, skiff_error **err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  if (skiff_record_pidns_pids (rec, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (kill (pids[i], signo) < 0 && errno != ESRCH)
+      return skiff_error_set (err, errno, "kill %d in container `%s`", (int) pids[i], rec->id);
+  return 0;
+}
+
 int
 skiff_container_kill (const skiff_context *ctx, const char *id, int signo, bool all, skiff_error **err)
 {
@@ -195,6 +209,8 @@ skiff_container_kill (const skiff_context *ctx, const char *id, int signo, bool 
         signal_init (rec, signo, NULL);
       r = skiff_cgroup_kill_all (rec->cgroup_path, signo, err);
     }
+  else if (all)
+    r = signal_pidns (rec, signo, err);
   else
     r = signal_init (rec, signo, err);
   skiff_record_free (rec);

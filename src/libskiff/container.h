@@ -20,6 +20,9 @@ int skiff_container_open (const skiff_context *ctx, const char *id, bool exclusi
  * our child (run waits for it). */
 int skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *opts, pid_t *init_pid,
                            skiff_error **err);
+/* pidns.c: the processes of a container that has no cgroup, by its init's
+ * pid namespace (an error when it shares ours). None when it stopped. */
+int skiff_record_pidns_pids (const skiff_record *rec, pid_t **out, size_t *n, skiff_error **err);
 /* Stop whatever is left of the container and remove its cgroup and state. */
 int skiff_destroy_record (int rootfd, skiff_record *rec, skiff_error **err);
 

@@ -22,10 +22,13 @@
 #include "init.h"
 #include "notify.h"
 #include "linux/lsm.h"
+#include "linux/idmap.h"
+#include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/sealed_exec.h"
 #include "linux/terminal.h"
 #include "payload.h"
+#include "rootless.h"
 #include "sync.h"
 #include "util.h"
 
@@ -47,6 +50,7 @@ typedef struct create_job {
   skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
   skiff_cgroup_entry cgroup;  /* the init's way into its cgroup */
   skiff_lsm lsm;              /* labels, their libraries loaded here */
+  int *idmap_fds;             /* detached idmapped bind sources, per mount */
 } create_job;
 
 static void
@@ -55,6 +59,7 @@ job_release (create_job *j)
   skiff_notify_release (&j->notify);
   skiff_seccomp_prog_free (&j->seccomp);
   skiff_cgroup_entry_close (&j->cgroup);
+  skiff_idmap_mounts_close (j->idmap_fds, j->b.spec ? j->b.spec->n_mounts : 0);
   skiff_ns_plan_close (&j->ns);
   if (j->fifo_fd >= 0)
     close (j->fifo_fd);
@@ -217,7 +222,8 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
     .id = o->id, .spec = j->b.spec, .opts = o, .bundle = j->b.dir, .rootfs = j->b.rootfs,
     .ns = &j->ns, .unshare_flags = unshare_flags, .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
     .console_fd = j->console_fd, .n_extra_fds = listen + o->preserve_fds, .listen_fds = listen,
-    .seccomp = &j->seccomp, .cgroup = &j->cgroup, .lsm = &j->lsm,
+    .seccomp = &j->seccomp, .cgroup = &j->cgroup, .lsm = &j->lsm, .idmap_fds = j->idmap_fds,
+    .dumpable_until_go = geteuid () != 0 && (j->ns.new_flags & CLONE_NEWUSER),
   };
   bool cloned_into;
   pid_t pid = skiff_cgroup_entry_clone (&j->cgroup, clone_flags, &cloned_into);
@@ -241,26 +247,44 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
 }
 
 /* The cgroup is made, limited and opened before the init exists, which then
- * joins it without the runtime writing cgroup.procs (see cgroup.h). */
+ * joins it without the runtime writing cgroup.procs (see cgroup.h). With
+ * rootless cgroups (runc's rules) a cgroup the caller may not create is done
+ * without, silently, unless the config names its cgroupsPath or sets a limit
+ * that needs one. */
 static int
 prepare_cgroup (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
                 skiff_error **err)
 {
   const oci_linux *lx = j->b.spec->linux_;
+  const oci_resources *res = lx ? lx->resources : NULL;
   if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
     return -1;
   /* Record the cgroup before making it, so a runtime killed from here on
    * leaves enough behind for delete --force to clean up. */
   if (skiff_record_save_init (j->rec, err) < 0)
     return -1;
-  if (skiff_cgroup_create (j->rec->cgroup_path, lx ? lx->resources : NULL, err) < 0)
+  skiff_error *e = NULL;
+  if (skiff_cgroup_create (j->rec->cgroup_path, res, &e) == 0)
+    return skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err);
+  /* create undid what it made; a cgroup it did not make is not ours to remove. */
+  free (j->rec->cgroup_path);
+  j->rec->cgroup_path = NULL;
+  bool denied = e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS;
+  bool named = lx && lx->cgroups_path && *lx->cgroups_path;
+  bool skip = ctx->rootless_cgroups && denied && !named;
+  const char *ctrl = skip ? skiff_resources_controller (res) : NULL;
+  if (skip && ctrl == NULL)
     {
-      /* create undid what it made; a cgroup it did not make is not ours to remove. */
-      free (j->rec->cgroup_path);
-      j->rec->cgroup_path = NULL;
-      return -1;
+      skiff_error_free (e);
+      return 0;
     }
-  return skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err);
+  if (err && *err == NULL)
+    *err = e;
+  else
+    skiff_error_free (e);
+  if (ctrl)
+    return skiff_error_wrap (err, "cannot set %s limit: container could not join or create cgroup", ctrl);
+  return -1;
 }
 
 /* When the init has reported a failure, that is why create failed, whatever
@@ -286,7 +310,7 @@ static int
 configure_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
   const oci_linux *lx = j->b.spec->linux_;
-  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
+  if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_idmap_write (j->pid, lx, err) < 0)
     return -1;
   j->state = skiff_bundle_state (&j->b, o->id, "creating", j->pid);
   j->state_json = oci_state_to_json (j->state, false);
@@ -396,6 +420,8 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
     r = skiff_ns_plan_build (j.b.spec->linux_, &j.ns, err);
   if (r == 0)
     r = check_namespaces (&j, err);
+  if (r == 0 && geteuid () != 0)
+    r = skiff_rootless_check (j.b.spec, &j.ns, err);
   if (r == 0 && skiff_sealed_exec_needed (j.b.spec))
     r = skiff_sealed_exec (err);
   if (r == 0)
@@ -403,7 +429,11 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
       j.listen_fds = listen_fds ();
       /* Host fds opened without O_CLOEXEC must never reach the container. */
       mark_cloexec_from (3 + j.listen_fds + o->preserve_fds);
-      r = prepare_host_side (&j, ctx, o, err);
+      /* Before the state dir: a source that cannot be idmapped leaves nothing. */
+      r = skiff_idmap_mounts_prepare (j.b.spec, j.b.dir, (j.ns.new_flags | j.ns.join_flags) & CLONE_NEWUSER,
+                                      skiff_ns_plan_fd (&j.ns, CLONE_NEWUSER), &j.idmap_fds, err);
+      if (r == 0)
+        r = prepare_host_side (&j, ctx, o, err);
       if (r == 0)
         r = prepare_cgroup (&j, ctx, o, err);
       if (r == 0)

@@ -300,8 +300,6 @@ open_container (exec_job *j, const skiff_context *ctx, skiff_error **err)
   j->pidfd = (int)syscall (SYS_pidfd_open, j->init_pid, 0);
   if (j->pidfd < 0 || !skiff_record_init_alive (j->rec))
     return skiff_error_set (err, 0, "container `%s` is not running", j->id);
-  if (j->rec->cgroup_path == NULL)
-    return skiff_error_set (err, 0, "container `%s` has no cgroup recorded", j->id);
   return skiff_record_load_spec (j->rec, &j->spec, err);
 }
 
@@ -603,6 +601,9 @@ static int
 join_cgroups (const exec_job *j, bool cloned_into, skiff_error **err)
 {
   const char *arg = j->opts->cgroup;
+  /* A rootless container without a writable cgroup has none to join. */
+  if (j->rec->cgroup_path == NULL && has_cgroup_opt (j))
+    return skiff_error_set (err, 0, "--cgroup `%s`: container `%s` has no cgroup", arg, j->id);
   if (!has_cgroup_opt (j))
     return skiff_cgroup_entry_finish (&j->cgroup, j->payload, cloned_into, err);
   const char *colon = strchr (arg, ':');
@@ -637,7 +638,8 @@ start_payload (exec_job *j, skiff_error **err)
     return skiff_error_set (err, errno, "exec in container `%s`: socketpair", j->id);
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return skiff_error_set (err, errno, "exec in container `%s`: become a child subreaper", j->id);
-  if (!has_cgroup_opt (j) && skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err) < 0)
+  if (!has_cgroup_opt (j) && j->rec->cgroup_path
+      && skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err) < 0)
     return skiff_error_wrap (err, "exec in container `%s`", j->id);
   bool cloned_into;
   j->child = skiff_cgroup_entry_clone (&j->cgroup, 0, &cloned_into);

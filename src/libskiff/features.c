@@ -24,7 +24,7 @@ static const char *const hooks[] = {
 };
 
 /* The options our mount code understands (flags, propagation, recursive
- * mount_setattr variants). */
+ * mount_setattr variants, idmapped bind mounts). */
 static const char *const mount_options[] = {
   "ro", "rw", "suid", "nosuid", "dev", "nodev", "exec", "noexec", "sync", "async", "dirsync",
   "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "relatime",
@@ -32,7 +32,7 @@ static const char *const mount_options[] = {
   "bind", "rbind", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
   "runbindable", "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
   "rnoatime", "ratime", "rrelatime", "rnorelatime", "rstrictatime", "rnodiratime", "rdiratime",
-  "nosymfollow", "rnosymfollow", "rsymfollow",
+  "nosymfollow", "rnosymfollow", "rsymfollow", "idmap", "ridmap",
 };
 
 static const char *const namespaces[] = {
@@ -181,7 +181,9 @@ linux_features (void)
 #endif
   l->intel_rdt = enabled (false);
   l->mount_extensions = xzalloc (sizeof (*l->mount_extensions));
-  l->mount_extensions->idmap = enabled (false);
+  /* Bind mounts with "idmap"/"ridmap" or their own uidMappings/gidMappings,
+   * through mount_setattr(MOUNT_ATTR_IDMAP) (mounts_idmap.c). */
+  l->mount_extensions->idmap = enabled (true);
   return l;
 }
 
@@ -227,9 +229,10 @@ skiff_features (void)
 }
 
 /* Shown by --version, crun style. SECCOMP and CAP are hard build
- * dependencies (configure fails without them); idmapped mounts are not
- * implemented yet. CRIU says whether checkpoint can work on this host, so
- * it runs `criu check` (only --version calls this). */
+ * dependencies (configure fails without them); idmapped mounts are built in
+ * (the kernel may still refuse them: Linux 5.12, and per filesystem). CRIU
+ * says whether checkpoint can work on this host, so it runs `criu check`
+ * (only --version calls this). */
 #define FEATURE_TAGS_BASE                                                      \
   "+SECCOMP +CAP" FEATURE_TAG_SYSTEMD FEATURE_TAG_SELINUX FEATURE_TAG_APPARMOR \
   " +CGROUPV1 +CGROUPV2"
@@ -253,6 +256,6 @@ const char *
 skiff_feature_tags (void)
 {
   if (skiff_criu_usable ())
-    return FEATURE_TAGS_BASE " +CRIU -IDMAP";
-  return FEATURE_TAGS_BASE " -CRIU -IDMAP";
+    return FEATURE_TAGS_BASE " +CRIU +IDMAP";
+  return FEATURE_TAGS_BASE " -CRIU +IDMAP";
 }

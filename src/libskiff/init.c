@@ -75,6 +75,8 @@ enter_namespaces (const skiff_init_args *a, char **state_json, skiff_error **err
 {
   if (wait_go (a, state_json, err) < 0)
     return -1;
+  if (a->dumpable_until_go)
+    prctl (PR_SET_DUMPABLE, 0);
   if (skiff_ns_join (a->ns, CLONE_NEWUSER, err) < 0)
     return -1;
   if (has_ns (a, CLONE_NEWUSER))
@@ -159,8 +161,14 @@ build_rootfs (const skiff_init_args *a, const char *state_json, skiff_error **er
     .userns = has_ns (a, CLONE_NEWUSER),
     .new_cgroupns = (a->ns->new_flags & CLONE_NEWCGROUP) != 0,
     .lsm = a->lsm,
+    .idmap_fds = a->idmap_fds,
   };
-  if (skiff_rootfs_setup (a->spec, &ro, err) < 0 || create_cwd (a->spec->process, err) < 0)
+  int r = skiff_rootfs_setup (a->spec, &ro, err);
+  /* Attached or not, the detached idmapped trees are of no further use. */
+  for (size_t i = 0; a->idmap_fds && i < a->spec->n_mounts; i++)
+    if (a->idmap_fds[i] >= 0)
+      close (a->idmap_fds[i]);
+  if (r < 0 || create_cwd (a->spec->process, err) < 0)
     return -1;
   if (a->console_fd >= 0)
     {
@@ -168,7 +176,7 @@ build_rootfs (const skiff_init_args *a, const char *state_json, skiff_error **er
       int slave = skiff_terminal_setup (a->console_fd, p->console_size, err);
       if (slave < 0)
         return -1;
-      int r = skiff_terminal_attach_stdio (slave, err);
+      r = skiff_terminal_attach_stdio (slave, err);
       close (slave);
       if (r < 0)
         return -1;
@@ -239,8 +247,10 @@ skiff_init_run (const skiff_init_args *a)
   /* Die with the runtime while setting up; nobody would clean up after us. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* Not dumpable: processes of the container cannot ptrace us or open our
-   * /proc files while we still hold host resources. */
-  prctl (PR_SET_DUMPABLE, 0);
+   * /proc files while we still hold host resources. (A rootless runtime
+   * needs our map files first; nothing of the container runs before GO.) */
+  if (!a->dumpable_until_go)
+    prctl (PR_SET_DUMPABLE, 0);
 
   cleanup_free char *state_json = NULL;
   if (enter_cgroup (a, &err) < 0 || enter_namespaces (a, &state_json, &err) < 0 || set_names (a, &err) < 0

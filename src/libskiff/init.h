@@ -29,6 +29,10 @@ typedef struct skiff_init_args {
   const skiff_seccomp_prog *seccomp; /* compiled by the runtime; empty: none */
   skiff_cgroup_entry *cgroup;        /* joined first thing (our copy) */
   const skiff_lsm *lsm;              /* labels, libraries loaded by the runtime */
+  const int *idmap_fds;    /* per spec->mounts entry: idmapped source or -1; may be NULL */
+  /* An unprivileged runtime can only open our uid_map/gid_map while we are
+   * dumpable: stay so until GO says the maps are written. */
+  bool dumpable_until_go;
 } skiff_init_args;
 
 /* Never returns: exits 1 after reporting an error over sync_fd. */

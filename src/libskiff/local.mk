@@ -26,9 +26,14 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/criu.c \
 	src/libskiff/criu-argv.c \
 	src/libskiff/ops.c \
+	src/libskiff/pidns.c \
 	src/libskiff/exec.c \
 	src/libskiff/linux/namespaces.h \
 	src/libskiff/linux/namespaces.c \
+	src/libskiff/linux/idmap.h \
+	src/libskiff/linux/idmap.c \
+	src/libskiff/rootless.h \
+	src/libskiff/rootless.c \
 	src/libskiff/init.h \
 	src/libskiff/init.c \
 	src/libskiff/sync.h \

@@ -47,7 +47,8 @@ require_live (const skiff_record *rec, skiff_error **err)
   if (!skiff_record_init_alive (rec))
     return skiff_error_set (err, 0, "container `%s` is not running", rec->id);
   if (rec->cgroup_path == NULL)
-    return skiff_error_set (err, ENOTSUP, "container `%s` has no cgroup", rec->id);
+    return skiff_error_set (err, 0, "container `%s` has no cgroup (rootless, without a cgroup it may write)",
+                            rec->id);
   return 0;
 }
 
@@ -92,7 +93,7 @@ skiff_container_pids (const skiff_context *ctx, const char *id, pid_t **out, siz
   *n = 0;
   /* A stopped container still has its (empty) cgroup until delete. */
   if (rec->cgroup_path == NULL)
-    return 0;
+    return skiff_record_pidns_pids (rec, out, n, err);
   return skiff_cgroup_pids (rec->cgroup_path, out, n, err);
 }
 

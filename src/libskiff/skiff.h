@@ -11,8 +11,11 @@
 
 /* Global options, from the command line. */
 typedef struct skiff_context {
-  const char *state_root; /* --root, default /run/skiff */
+  const char *state_root; /* --root, default /run/skiff ($XDG_RUNTIME_DIR/skiff rootless) */
   bool systemd_cgroup;    /* --systemd-cgroup */
+  /* --rootless (default: not root, or root of a user namespace): a cgroup
+   * the caller may not create is skipped unless a limit needs it. */
+  bool rootless_cgroups;
   bool debug;             /* --debug */
   /* Non-fatal problems (a failed poststart/poststop hook); may be NULL. */
   void (*warn) (const char *msg);

@@ -407,6 +407,83 @@ class Runtime:
         return self.run(self.new_id(tag), bundle.path, *flags, **kw)
 
 
+class UserRuntime(Runtime):
+    """A runtime run as an unprivileged user with its default state root:
+    $XDG_RUNTIME_DIR/<skiff|runc> under a private XDG dir (no --root), so
+    the rootless defaults are what is tested. self.root is that directory,
+    so the leftover checks look there."""
+
+    def __init__(self, binary, xdg, user, name=None):
+        self.xdg = xdg
+        self.user = user
+        kind = runtime_kind(binary)
+        os.makedirs(xdg, exist_ok=True)
+        os.chown(xdg, user.uid, user.gid)
+        os.chmod(xdg, 0o700)
+        super().__init__(binary, os.path.join(xdg, "runc" if kind == "runc" else "skiff"), name=name)
+        # the runtime makes its root itself (mode 01700, as runc)
+        if not os.listdir(self.root):
+            os.rmdir(self.root)
+
+    def argv(self, *args, global_args=()):
+        return [self.binary, *global_args, *args]
+
+    def env(self, extra=None):
+        env = super().env()
+        env.update({"HOME": self.user.home, "USER": self.user.name, "LOGNAME": self.user.name,
+                    "XDG_RUNTIME_DIR": self.xdg})
+        if extra:
+            env.update(extra)
+        return env
+
+    def popen(self, *args, global_args=(), env=None, **kw):
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        kw.setdefault("cwd", self.xdg)
+        return FilePopen(self.argv(*args, global_args=global_args), env=self.env(env),
+                         user=self.user.uid, group=self.user.gid, extra_groups=[], **kw)
+
+
+class RootlessUser:
+    """A throw-away login with /etc/subuid and /etc/subgid ranges."""
+
+    SUB_SIZE = 65536
+
+    def __init__(self, name):
+        self.name = name
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True,
+                       capture_output=True)
+        import pwd
+        pw = pwd.getpwnam(name)
+        self.uid, self.gid, self.home = pw.pw_uid, pw.pw_gid, pw.pw_dir
+        # A range per session, far above the system's own allocations.
+        self.sub_start = 1000000 + (int(TOKEN[3:], 16) % 2000) * self.SUB_SIZE
+        self._line = "%s:%d:%d\n" % (name, self.sub_start, self.SUB_SIZE)
+        for f in ("/etc/subuid", "/etc/subgid"):
+            with open(f, "a") as fh:
+                fh.write(self._line)
+
+    def close(self):
+        for f in ("/etc/subuid", "/etc/subgid"):
+            try:
+                with open(f) as fh:
+                    lines = fh.readlines()
+                with open(f + ".skiff-tmp", "w") as fh:
+                    fh.writelines(l for l in lines if l != self._line)
+                os.rename(f + ".skiff-tmp", f)
+            except OSError:
+                pass
+        subprocess.run(["userdel", "--remove", self.name], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def rootless_user():
+    if shutil.which("useradd") is None or shutil.which("newuidmap") is None:
+        pytest.skip("LOUD SKIP: useradd or newuidmap missing: apt-get install passwd uidmap")
+    u = RootlessUser(TOKEN)
+    yield u
+    u.close()
+
+
 # --------------------------------------------------------------------------
 # bundles
 
@@ -638,6 +715,15 @@ def _state_entries(root):
         return []
 
 
+def _token_default_roots():
+    found = []
+    for root in ("/run/skiff", "/run/runc"):
+        for e in _state_entries(root):
+            if TOKEN in e:
+                found.append(os.path.join(root, e))
+    return found
+
+
 def _poll(fn, timeout=3.0):
     deadline = time.time() + timeout
     val = fn()
@@ -652,6 +738,7 @@ def no_leftovers(request):
     """Snapshot host state before the test; afterwards fail on anything left behind."""
     del _LIVE_RUNTIMES[:]
     mounts_before = _mountinfo()
+    defaults_before = set(_token_default_roots())
     cgroups_before = set(_token_cgroups())
     procs_before = set(_token_processes())
     yield
@@ -666,6 +753,11 @@ def no_leftovers(request):
         if entries:
             problems.append("%s: state root %s not empty: %s" % (r.name, r.root, entries))
             r.force_cleanup()
+    # ... and nothing of ours in the default roots (a rootless runtime that
+    # missed its $XDG_RUNTIME_DIR root would write there).
+    stray = sorted(set(_token_default_roots()) - defaults_before)
+    if stray:
+        problems.append("state left in a default root: %s" % stray)
     # 2. processes
     leaked = _poll(lambda: sorted(set(_token_processes()) - procs_before))
     if leaked:

@@ -23,6 +23,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_devices.py \
 	tests/integration/test_checkpoint.py \
 	tests/integration/test_lsm.py \
+	tests/integration/test_rootless.py \
+	tests/integration/test_mounts_idmap.py \
 	tests/integration/helpers/sd-notify.c \
 	tests/integration/helpers/seccomp-probe.c
 

@@ -142,3 +142,30 @@ def test_14_device_path_escaping_dev_refused(rt, bundle, scratch, path):
     r = rt.run_payload(bundle, ["true"])
     refused(r, "dev")
     assert snapshot(bundle.rootfs) == snap
+
+
+# -- idmapped mounts without the new mount API -------------------------------
+
+def test_idmap_never_falls_back_to_plain_bind(rt, bundle, scratch):
+    """An idmapped bind needs open_tree(2) + mount_setattr(2): with them
+    forced to ENOSYS (check-security-enosys) create must fail and say so,
+    never mount the source without its mapping; otherwise the mapping shows."""
+    from seclib import wrapper_target
+    src = _outside(scratch, "idsrc")
+    os.chown(os.path.join(src, "marker"), 1000, 1000)
+    m = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.add_ns("user")
+    bundle.config["linux"]["uidMappings"] = m
+    bundle.config["linux"]["gidMappings"] = m
+    bundle.config["mounts"] = [x for x in bundle.config["mounts"] if x["destination"] != "/sys/fs/cgroup"]
+    os.makedirs(os.path.join(bundle.rootfs, "data"))
+    bundle.add_mount("/data", "bind", src, ["bind", "idmap"])
+    r = rt.run_payload(bundle, ["stat", "-c", "%u", "/data/marker"])
+    if wrapper_target(rt.binary)[0] is not None:
+        refused(r, "idmapped mounts need open_tree(2) and mount_setattr(2)")
+        assert r.stdout == ""
+    else:
+        ok(r, "idmapped run")
+        assert r.stdout.strip() == "1000"
+    assert rt.ids() == []
+    assert not mounts_on(src)

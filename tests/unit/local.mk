@@ -41,6 +41,11 @@ TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
 tests_unit_test_core_LDADD = $(unit_ldadd)
 
+check_PROGRAMS += tests/unit/test-rootless
+TESTS += tests/unit/test-rootless
+tests_unit_test_rootless_SOURCES = tests/unit/test-rootless.c
+tests_unit_test_rootless_LDADD = $(unit_ldadd)
+
 check_PROGRAMS += tests/unit/test-criu
 TESTS += tests/unit/test-criu
 tests_unit_test_criu_SOURCES = tests/unit/test-criu.c

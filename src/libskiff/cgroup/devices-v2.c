@@ -159,6 +159,10 @@ cg_v2_devices (const char *dir, const oci_resources *r, bool update, skiff_error
         return 0;
       return skiff_error_set (err, ENOTSUP, "updating device rules on cgroup v2: not implemented yet");
     }
+  /* Loading a BPF program needs CAP_SYS_ADMIN (CAP_BPF) on the host: a
+   * rootless runtime leaves devices alone (see v1_devices). */
+  if (geteuid () != 0)
+    return 0;
   prog p = { 0 };
   int ret = build (&p, r ? r->devices : NULL, r ? r->n_devices : 0, err);
   cleanup_close int pfd = ret < 0 ? -1 : load_prog (&p, err);

@@ -30,7 +30,11 @@ skiff_cgroup_entry_open (const char *path, skiff_cgroup_entry *e, skiff_error **
         return skiff_error_set (err, errno, "open `%s`", tasks);
       e->tasks_fds[e->n_tasks++] = fd;
     }
-  if (h.unified)
+  /* A non-root caller cannot move a process into the hybrid unified tree
+   * (it needs write access to cgroup.procs of the common ancestor, the
+   * host's root); runc never joins it there, a delegated v1 cgroup is
+   * enough (cgroup-v2.rst, "Delegation"). */
+  if (h.unified && !(h.layout == SKIFF_CGROUP_HYBRID && geteuid () != 0))
     {
       e->v2_dir = cg_join (h.unified, path);
       e->clone_fd = open (e->v2_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

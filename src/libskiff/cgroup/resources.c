@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup/convert.h"
 #include "util.h"
@@ -361,6 +362,11 @@ v1_devices (const cg_host *h, const char *path, const oci_resources *r, bool upd
 {
   size_t n = r ? r->n_devices : 0;
   if (update && n == 0)
+    return 0;
+  /* Device rules need CAP_SYS_ADMIN in the host user namespace; a rootless
+   * runtime (even in a delegated cgroup) leaves them alone, as runc does:
+   * its containers get bind-mounted host devices, whose modes apply. */
+  if (geteuid () != 0)
     return 0;
   cleanup_free char *dir = v1_dir (h, "devices", path, err);
   if (dir == NULL)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "util.h"
@@ -86,8 +87,20 @@ cg_move_pid (const cg_host *h, const char *path, pid_t pid, skiff_error **err)
   if (h->unified)
     {
       cleanup_free char *dir = cg_join (h->unified, path);
-      if (cg_write_pid (dir, pid, err) < 0)
-        goto fail;
+      skiff_error *e = NULL;
+      /* cgroup2 lets a non-root caller move a process only with write access
+       * to cgroup.procs of the common ancestor, the host's root here; runc
+       * never joins the hybrid unified tree, so a delegated v1 cgroup is
+       * enough for a rootless container (cgroup-v2.rst, "Delegation"). */
+      if (cg_write_pid (dir, pid, &e) < 0 && !(geteuid () != 0 && e->errnum == EACCES))
+        {
+          if (err && *err == NULL)
+            *err = e;
+          else
+            skiff_error_free (e);
+          goto fail;
+        }
+      skiff_error_free (e);
     }
   return 0;
 fail:

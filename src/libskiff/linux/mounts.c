@@ -100,7 +100,7 @@ static const opt_def opt_table[] = {
   { "rstrictatime", OPT_REC_ATIME, false, MOUNT_ATTR_STRICTATIME },
   { "rnostrictatime", OPT_REC_ATIME, true, MOUNT_ATTR_STRICTATIME },
   { "idmap", OPT_IDMAP, false, 0 },
-  { "ridmap", OPT_IDMAP, false, 0 },
+  { "ridmap", OPT_IDMAP, false, 1 }, /* flag: the mapping applies to submounts too */
 };
 
 static void
@@ -148,6 +148,7 @@ opts_apply_def (skiff_mount_opts *o, const opt_def *d)
       break;
     case OPT_IDMAP:
       o->idmap = true;
+      o->idmap_recursive = d->flag != 0;
       break;
     case OPT_NOOP:
       break;
@@ -413,12 +414,17 @@ post_mount (int rootfd, const char *dest, const char *type, const skiff_mount_op
 
 static int
 mount_dispatch (int rootfd, const char *rootpath, const char *dest, const oci_mount *m,
-                const skiff_mount_opts *o, const skiff_rootfs_opts *opts, bool *bound, skiff_error **err)
+                const skiff_mount_opts *o, const skiff_rootfs_opts *opts, int idmapped, bool *bound,
+                skiff_error **err)
 {
   const char *type = m->type ? m->type : "";
-  if (o->idmap || m->n_uid_mappings || m->n_gid_mappings)
-    return skiff_error_set (err, ENOTSUP, "mount destination %s: idmapped mounts are not supported yet",
-                            dest);
+  if (skiff_mount_is_idmapped (m, o))
+    {
+      /* Prepared by the runtime (mounts_idmap.c); never a plain bind instead. */
+      if (idmapped < 0)
+        return skiff_error_set (err, EINVAL, "mount destination %s: idmapped source was not prepared", dest);
+      return skiff_idmap_mount_attach (idmapped, rootfd, rootpath, dest, err);
+    }
   if (*bound)
     return do_bind (rootfd, rootpath, dest, m, o, opts, err);
   if (*type == '\0')
@@ -458,7 +464,7 @@ label_mqueue (int rootfd, const char *dest, const skiff_rootfs_opts *opts, skiff
 }
 
 static int
-mount_one (int rootfd, const char *rootpath, const oci_mount *m, const skiff_rootfs_opts *opts,
+mount_one (int rootfd, const char *rootpath, const oci_mount *m, const skiff_rootfs_opts *opts, int idmapped,
            skiff_error **err)
 {
   if (m->destination == NULL || *m->destination == '\0')
@@ -478,7 +484,7 @@ mount_one (int rootfd, const char *rootpath, const oci_mount *m, const skiff_roo
   /* Lexical check first so nothing is even created for a refused mount;
    * the resolved target is checked again before mounting. */
   int r = check_proc_dest (dest, dest, !bound && strcmp (type, "proc") == 0, err);
-  if (r == 0 && (r = mount_dispatch (rootfd, rootpath, dest, m, &o, opts, &bound, err)) < 0)
+  if (r == 0 && (r = mount_dispatch (rootfd, rootpath, dest, m, &o, opts, idmapped, &bound, err)) < 0)
     r = labelled > 0 ? skiff_lsm_mount_failed (opts->lsm, err) : -1;
   if (r == 0)
     r = post_mount (rootfd, dest, bound ? "bind" : type, &o, bound, err);
@@ -493,7 +499,7 @@ skiff_mounts_apply (int rootfd, const char *rootpath, const oci_spec *spec, cons
                     skiff_error **err)
 {
   for (size_t i = 0; i < spec->n_mounts; i++)
-    if (mount_one (rootfd, rootpath, &spec->mounts[i], opts, err) < 0)
+    if (mount_one (rootfd, rootpath, &spec->mounts[i], opts, opts->idmap_fds ? opts->idmap_fds[i] : -1, err) < 0)
       return -1;
   return 0;
 }

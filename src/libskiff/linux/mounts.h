@@ -17,7 +17,8 @@ typedef struct skiff_mount_opts
   unsigned long long rec_clr;
   bool bind;      /* "bind" or "rbind" */
   bool recursive; /* "rbind" */
-  bool idmap;     /* "idmap"/"ridmap": not supported yet */
+  bool idmap;     /* "idmap"/"ridmap" */
+  bool idmap_recursive; /* "ridmap": submounts of an rbind are idmapped too */
   bool tmpcopyup; /* tmpfs starts with a copy of the directory it covers */
   char *data;     /* unknown options joined with ',' (NULL when none) */
 } skiff_mount_opts;
@@ -43,6 +44,20 @@ int skiff_mounts_apply (int rootfd, const char *rootpath, const oci_spec *spec, 
  * where targetfd really is inside rootpath. */
 int skiff_mount_check_dest (int targetfd, const char *rootpath, const char *clean, const char *type,
                             skiff_error **err);
+
+/* Idmapped bind mounts (mounts_idmap.c). Applying a mapping needs
+ * CAP_SYS_ADMIN over the source's filesystem, i.e. in the host user
+ * namespace, which the init lost when it was cloned into the container's:
+ * the runtime makes a detached idmapped copy of each such source before
+ * clone, and the init attaches it. fds[i] is the copy for spec->mounts[i],
+ * -1 for other mounts; joined_userns is the fd of a user namespace the
+ * container joins (-1: a new one, mapped from linux.uidMappings/gidMappings). */
+bool skiff_mount_is_idmapped (const oci_mount *m, const skiff_mount_opts *o);
+int skiff_idmap_mounts_prepare (const oci_spec *spec, const char *bundle, bool userns, int joined_userns,
+                                int **fds, skiff_error **err);
+void skiff_idmap_mounts_close (int *fds, size_t n);
+/* In the init: move the detached tree onto dest inside the rootfs. */
+int skiff_idmap_mount_attach (int tree, int rootfd, const char *rootpath, const char *dest, skiff_error **err);
 
 /* "cgroup"/"cgroup2" mounts (mounts_cgroup.c). */
 int skiff_mount_cgroup (int rootfd, const char *rootpath, const char *dest, const oci_mount *m,

@@ -112,35 +112,6 @@ skiff_ns_join (const skiff_ns_plan *plan, int which, skiff_error **err)
   return 0;
 }
 
-static int
-write_id_map (pid_t pid, const char *file, const oci_id_mapping *maps, size_t n,
-              skiff_error **err)
-{
-  if (n == 0)
-    return 0;
-  /* The kernel accepts the whole map in a single write() only. */
-  size_t cap = n * 64 + 1, len = 0;
-  cleanup_free char *buf = xmalloc (cap);
-  for (size_t i = 0; i < n; i++)
-    len += (size_t) snprintf (buf + len, cap - len, "%llu %llu %llu\n",
-                              (unsigned long long) maps[i].container_id.value,
-                              (unsigned long long) maps[i].host_id.value,
-                              (unsigned long long) maps[i].size.value);
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  return write_file_at (AT_FDCWD, path, buf, len, err);
-}
-
-int
-skiff_ns_write_id_maps (pid_t pid, const oci_linux *linux_, skiff_error **err)
-{
-  if (write_id_map (pid, "uid_map", linux_->uid_mappings, linux_->n_uid_mappings, err) < 0)
-    return skiff_error_wrap (err, "write uid mappings");
-  if (write_id_map (pid, "gid_map", linux_->gid_mappings, linux_->n_gid_mappings, err) < 0)
-    return skiff_error_wrap (err, "write gid mappings");
-  return 0;
-}
-
 int
 skiff_ns_prepare_time (const oci_linux *linux_, skiff_error **err)
 {

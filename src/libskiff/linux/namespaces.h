@@ -1,5 +1,5 @@
 /* Namespace types: spec names, clone flags, /proc/<pid>/ns names, and the
- * id-map / time-offset files the runtime writes from the parent. */
+ * time offsets the runtime writes before clone (id maps: idmap.h). */
 #ifndef SKIFF_LINUX_NAMESPACES_H
 #define SKIFF_LINUX_NAMESPACES_H
 
@@ -40,9 +40,6 @@ int skiff_ns_plan_fd (const skiff_ns_plan *plan, int flag);
 
 /* setns into every joined namespace whose flag is in `which`, user first. */
 int skiff_ns_join (const skiff_ns_plan *plan, int which, skiff_error **err);
-
-/* Write uid_map/gid_map of pid from linux.uidMappings/gidMappings. */
-int skiff_ns_write_id_maps (pid_t pid, const oci_linux *linux_, skiff_error **err);
 
 /* unshare(CLONE_NEWTIME) for our children and write linux.timeOffsets into
  * /proc/self/timens_offsets: offsets can only be set before a process enters

@@ -20,6 +20,7 @@ typedef struct skiff_rootfs_opts {
   bool userns;          /* in a new user namespace: bind devices instead of mknod */
   bool new_cgroupns;    /* cgroup namespace unshared: mount cgroups accordingly */
   const struct skiff_lsm *lsm; /* linux.mountLabel (lsm.h); may be NULL */
+  const int *idmap_fds; /* per spec->mounts entry: detached idmapped source or -1; may be NULL */
   /* Called after the mounts and devices, before pivot_root: where the
    * createRuntime/createContainer hooks run. May be NULL. */
   int (*before_pivot) (void *data, skiff_error **err);

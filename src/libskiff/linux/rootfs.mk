@@ -11,5 +11,6 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/masked.c
 src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/mounts_cgroup.c \
+	src/libskiff/linux/mounts_idmap.c \
 	src/libskiff/linux/masked.h \
 	src/libskiff/linux/copyup.c
