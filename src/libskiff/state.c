@@ -98,7 +98,8 @@ load_init_file (skiff_record *rec, skiff_error **err)
     return -1;
   char *nl = strchr (buf, '\n');
   int pid = 0;
-  if (nl == NULL || sscanf (buf, "%d %llu", &pid, &rec->init_start) != 2 || pid <= 0)
+  /* pid 0: create recorded the cgroup before cloning the init. */
+  if (nl == NULL || sscanf (buf, "%d %llu", &pid, &rec->init_start) != 2 || pid < 0)
     return skiff_error_set (err, 0, "container `%s`: corrupt init file", rec->id);
   rec->init_pid = pid;
   char *cg = nl + 1;

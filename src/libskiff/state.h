@@ -41,7 +41,8 @@ int skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record 
 /* For delete --force of a container whose files are corrupt: lock it and
  * load what still parses (state may be NULL, init_pid 0). */
 int skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff_error **err);
-/* Write the init file (pid, start time, cgroup), atomically. */
+/* Write the init file (pid, start time, cgroup), atomically. Create writes
+ * it first with pid 0, before the cgroup exists, then with the init's pid. */
 int skiff_record_save_init (skiff_record *rec, skiff_error **err);
 /* Write state.json from rec->state, atomically: from then on the container exists. */
 int skiff_record_save_state (skiff_record *rec, skiff_error **err);
