@@ -43,6 +43,8 @@ typedef struct create_job {
   char *state_json;
   skiff_notify notify;
   skiff_seccomp_prog seccomp; /* compiled here, installed by the init */
+  char *cg_path;     /* the cgroup (and systemd unit), named before anything exists */
+  char *cg_unit;
 } create_job;
 
 static void
@@ -64,6 +66,8 @@ job_release (create_job *j)
   skiff_bundle_release (&j->b);
   oci_state_free (j->state);
   free (j->state_json);
+  free (j->cg_path);
+  free (j->cg_unit);
 }
 
 /* Undo a failed create: no process, cgroup or state directory survives.
@@ -253,17 +257,19 @@ configure_init (create_job *j, const skiff_context *ctx, const skiff_create_opts
   const oci_linux *lx = j->b.spec->linux_;
   if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_ns_write_id_maps (j->pid, lx, err) < 0)
     return -1;
-  if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
-    return -1;
+  j->rec->cgroup_path = take_ptr (&j->cg_path);
+  j->rec->cgroup_unit = take_ptr (&j->cg_unit);
   /* Record pid and cgroup before entering it, so a runtime killed from here on
    * leaves enough behind for delete --force to clean up. */
   if (skiff_record_save_init (j->rec, err) < 0)
     return -1;
-  if (skiff_cgroup_enter (j->rec->cgroup_path, j->pid, lx ? lx->resources : NULL, err) < 0)
+  if (skiff_cgroup_enter (j->rec->cgroup_path, j->rec->cgroup_unit, j->pid, lx ? lx->resources : NULL, err) < 0)
     {
       /* enter undid what it made; a cgroup it did not make is not ours to remove. */
       free (j->rec->cgroup_path);
       j->rec->cgroup_path = NULL;
+      free (j->rec->cgroup_unit);
+      j->rec->cgroup_unit = NULL;
       return -1;
     }
   j->state = skiff_bundle_state (&j->b, o->id, "creating", j->pid);
@@ -360,6 +366,10 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
     r = skiff_ns_plan_build (j.b.spec->linux_, &j.ns, err);
   if (r == 0)
     r = check_namespaces (&j, err);
+  /* The cgroup driver is checked here too (--systemd-cgroup without a
+   * running systemd fails before anything exists). */
+  if (r == 0)
+    r = skiff_cgroup_path_for (j.b.spec->linux_, o->id, ctx->systemd_cgroup, &j.cg_path, &j.cg_unit, err);
   if (r == 0 && skiff_sealed_exec_needed (j.b.spec))
     r = skiff_sealed_exec (err);
   if (r == 0)

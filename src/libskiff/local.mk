@@ -37,7 +37,7 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/features.c
 
 SKIFF_LIBS = src/libskiff/libskiff.a libocispec/libocispec.a \
-	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS) $(SELINUX_LIBS) $(APPARMOR_LIBS)
+	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(APPARMOR_LIBS) $(DLOPEN_LIBS)
 
 include src/libskiff/linux/rootfs.mk
 include src/libskiff/linux/process.mk

@@ -45,3 +45,8 @@ check_PROGRAMS += tests/unit/test-criu
 TESTS += tests/unit/test-criu
 tests_unit_test_criu_SOURCES = tests/unit/test-criu.c
 tests_unit_test_criu_LDADD = $(unit_ldadd)
+
+check_PROGRAMS += tests/unit/test-cgroup-systemd
+TESTS += tests/unit/test-cgroup-systemd
+tests_unit_test_cgroup_systemd_SOURCES = tests/unit/test-cgroup-systemd.c
+tests_unit_test_cgroup_systemd_LDADD = $(unit_ldadd)
