@@ -195,8 +195,9 @@ def image():
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time, readers wait for it
         if os.path.exists(path):
             return path, 0.0
-        # images of older inputs: ~1 GB apparent size each, no longer used
-        for old in glob.glob(os.path.join(CACHE, "[0-9a-f]" * 12)):
+        # images of older inputs (~1 GB apparent size each, no longer used)
+        # and what a killed build left behind
+        for old in glob.glob(os.path.join(CACHE, "[0-9a-f]" * 12) + "*"):
             shutil.rmtree(old, ignore_errors=True)
         mirror = host_mirror()
         print("debimage: building the Debian %s image from %s (debootstrap, ~2 min)"

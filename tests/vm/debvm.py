@@ -37,6 +37,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -114,13 +115,20 @@ def boot(argv, console_log):
     with open(console_log, "wb") as log, \
             subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT) as p:
-        for raw in p.stdout:
-            log.write(raw)
-            line = ESCAPES.sub("", raw.decode(errors="replace")).rstrip("\r\n")
-            # SeaBIOS ends without a newline: the marker can follow its text
-            if started is None and TESTS_START in line:
-                started = time.monotonic() - t0
-            print(line, flush=True)
+        try:
+            for raw in p.stdout:
+                log.write(raw)
+                line = ESCAPES.sub("", raw.decode(errors="replace")).rstrip("\r\n")
+                # SeaBIOS ends without a newline: the marker can follow its text
+                if started is None and TESTS_START in line:
+                    started = time.monotonic() - t0
+                print(line, flush=True)
+        except BaseException:
+            # timeout(1) runs qemu in its own process group, out of reach of
+            # the terminal's ^C: pass the end on (timeout forwards SIGTERM)
+            p.terminate()
+            p.wait(30)
+            raise
         rc = p.wait()
     return rc, started
 
@@ -162,7 +170,12 @@ def report(share, lanes, rc):
     return 0 if ok else 1
 
 
+def _terminated(signum, _frame):
+    raise SystemExit("check-vm-systemd: signal %d" % signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, _terminated)  # so that boot() stops qemu and the share goes
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--skiff", required=True, help="the runtime binary under test")
     ap.add_argument("--keep", default=os.environ.get("SKIFF_VM_KEEP"),
