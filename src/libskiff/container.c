@@ -238,7 +238,7 @@ skiff_destroy_record (int rootfd, skiff_record *rec, skiff_error **err)
       signal_init (rec, SIGKILL, NULL);
       wait_init_gone (rec);
     }
-  if (rec->cgroup_path && skiff_cgroup_destroy (rec->cgroup_path, err) < 0)
+  if (rec->cgroup_path && skiff_cgroup_destroy (rec->cgroup_path, rec->cgroup_unit, err) < 0)
     return -1;
   return skiff_record_remove (rootfd, rec, err);
 }
@@ -255,7 +255,7 @@ delete_damaged (const skiff_context *ctx, const char *id, skiff_error **err)
     return -1;
   oci_spec *spec = NULL;
   if (rec->cgroup_path == NULL && skiff_record_load_spec (rec, &spec, NULL) == 0)
-    skiff_cgroup_path_for (spec->linux_, id, ctx->systemd_cgroup, &rec->cgroup_path, NULL);
+    skiff_cgroup_path_for (spec->linux_, id, ctx->systemd_cgroup, &rec->cgroup_path, &rec->cgroup_unit, NULL);
   oci_spec_free (spec);
   int r = skiff_destroy_record (rootfd, rec, err);
   skiff_record_free (rec);

@@ -51,6 +51,8 @@ typedef struct create_job {
   skiff_cgroup_entry cgroup;  /* the init's way into its cgroup */
   skiff_lsm lsm;              /* labels, their libraries loaded here */
   int *idmap_fds;             /* detached idmapped bind sources, per mount */
+  char *cg_path;              /* the cgroup (and systemd unit), named before anything exists */
+  char *cg_unit;
 } create_job;
 
 static void
@@ -74,6 +76,8 @@ job_release (create_job *j)
   skiff_bundle_release (&j->b);
   oci_state_free (j->state);
   free (j->state_json);
+  free (j->cg_path);
+  free (j->cg_unit);
 }
 
 /* Undo a failed create: no process, cgroup or state directory survives.
@@ -252,17 +256,19 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
  * without, silently, unless the config names its cgroupsPath or sets a limit
  * that needs one. */
 static int
-prepare_cgroup (create_job *j, const skiff_context *ctx, const skiff_create_opts *o,
-                skiff_error **err)
+prepare_cgroup (create_job *j, const skiff_context *ctx, skiff_error **err)
 {
   const oci_linux *lx = j->b.spec->linux_;
   const oci_resources *res = lx ? lx->resources : NULL;
-  if (skiff_cgroup_path_for (lx, o->id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
-    return -1;
+  j->rec->cgroup_path = take_ptr (&j->cg_path);
+  j->rec->cgroup_unit = take_ptr (&j->cg_unit);
   /* Record the cgroup before making it, so a runtime killed from here on
    * leaves enough behind for delete --force to clean up. */
   if (skiff_record_save_init (j->rec, err) < 0)
     return -1;
+  /* systemd creates a scope with the init's pid in it: after the clone. */
+  if (j->rec->cgroup_unit)
+    return 0;
   skiff_error *e = NULL;
   if (skiff_cgroup_create (j->rec->cgroup_path, res, &e) == 0)
     return skiff_cgroup_entry_open (j->rec->cgroup_path, &j->cgroup, err);
@@ -284,6 +290,23 @@ prepare_cgroup (create_job *j, const skiff_context *ctx, const skiff_create_opts
     skiff_error_free (e);
   if (ctrl)
     return skiff_error_wrap (err, "cannot set %s limit: container could not join or create cgroup", ctrl);
+  return -1;
+}
+
+/* The systemd driver's scope, started with the init in it. */
+static int
+enter_systemd_unit (create_job *j, skiff_error **err)
+{
+  const oci_linux *lx = j->b.spec->linux_;
+  if (j->rec->cgroup_unit == NULL)
+    return 0;
+  if (skiff_cgroup_enter (j->rec->cgroup_path, j->rec->cgroup_unit, j->pid, lx ? lx->resources : NULL, err) == 0)
+    return 0;
+  /* enter undid what it made; a cgroup it did not make is not ours to remove. */
+  free (j->rec->cgroup_path);
+  j->rec->cgroup_path = NULL;
+  free (j->rec->cgroup_unit);
+  j->rec->cgroup_unit = NULL;
   return -1;
 }
 
@@ -311,6 +334,8 @@ configure_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
 {
   const oci_linux *lx = j->b.spec->linux_;
   if (lx && (j->ns.new_flags & CLONE_NEWUSER) && skiff_idmap_write (j->pid, lx, err) < 0)
+    return -1;
+  if (enter_systemd_unit (j, err) < 0)
     return -1;
   j->state = skiff_bundle_state (&j->b, o->id, "creating", j->pid);
   j->state_json = oci_state_to_json (j->state, false);
@@ -422,6 +447,10 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
     r = check_namespaces (&j, err);
   if (r == 0 && geteuid () != 0)
     r = skiff_rootless_check (j.b.spec, &j.ns, err);
+  /* The cgroup driver is checked here too (--systemd-cgroup without a
+   * running systemd fails before anything exists). */
+  if (r == 0)
+    r = skiff_cgroup_path_for (j.b.spec->linux_, o->id, ctx->systemd_cgroup, &j.cg_path, &j.cg_unit, err);
   if (r == 0 && skiff_sealed_exec_needed (j.b.spec))
     r = skiff_sealed_exec (err);
   if (r == 0)
@@ -435,7 +464,7 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
       if (r == 0)
         r = prepare_host_side (&j, ctx, o, err);
       if (r == 0)
-        r = prepare_cgroup (&j, ctx, o, err);
+        r = prepare_cgroup (&j, ctx, err);
       if (r == 0)
         r = spawn_init (&j, o, err);
       if (r == 0)

@@ -67,6 +67,7 @@ typedef struct criu_run
   int keep_fd;        /* left open for criu (--status-fd); -1: none */
   int output_fd;      /* criu's stdout and stderr; -1: ours */
   const char *cgroup; /* criu joins it first, so the restored tree lands there */
+  const char *cgroup_unit; /* systemd driver: the unit to make for it; NULL: cgroupfs */
   const oci_resources *resources;
   bool *cgroup_entered;
 } criu_run;
@@ -113,7 +114,7 @@ criu_exec (const criu_run *r, int *status, skiff_error **err)
   int rc = 0;
   if (r->cgroup)
     {
-      rc = skiff_cgroup_enter (r->cgroup, pid, r->resources, err);
+      rc = skiff_cgroup_enter (r->cgroup, r->cgroup_unit, pid, r->resources, err);
       if (rc == 0 && r->cgroup_entered)
         *r->cgroup_entered = true;
     }
@@ -465,6 +466,8 @@ restore_abort (restore_job *j)
     {
       free (j->rec->cgroup_path);
       j->rec->cgroup_path = NULL;
+      free (j->rec->cgroup_unit);
+      j->rec->cgroup_unit = NULL;
     }
   skiff_destroy_record (j->rootfd, j->rec, NULL);
 }
@@ -524,7 +527,8 @@ restore_prepare_host (restore_job *j, const skiff_context *ctx, const char *id, 
   if (skiff_state_root_open (root, true, &j->rootfd, err) < 0
       || skiff_record_create (j->rootfd, id, &j->rec, err) < 0)
     return -1;
-  if (skiff_cgroup_path_for (j->b.spec->linux_, id, ctx->systemd_cgroup, &j->rec->cgroup_path, err) < 0)
+  if (skiff_cgroup_path_for (j->b.spec->linux_, id, ctx->systemd_cgroup, &j->rec->cgroup_path,
+                             &j->rec->cgroup_unit, err) < 0)
     return -1;
   j->pidfile = xasprintf ("%s/%s", j->work, RESTORE_PIDFILE);
   if (unlink (j->pidfile) < 0 && errno != ENOENT)
@@ -557,6 +561,7 @@ restore_run (restore_job *j, const skiff_criu_opts *o, skiff_error **err)
     .keep_fd = -1,
     .output_fd = -1,
     .cgroup = j->rec->cgroup_path,
+    .cgroup_unit = j->rec->cgroup_unit,
     .resources = lx ? lx->resources : NULL,
     .cgroup_entered = &j->cgroup_entered,
   };

@@ -165,7 +165,13 @@ linux_features (void)
   l->cgroup = xzalloc (sizeof (*l->cgroup));
   l->cgroup->v1 = (oci_bool){ true, true };
   l->cgroup->v2 = (oci_bool){ true, true };
+  /* The systemd driver needs sd-bus's headers at build time (libsystemd
+   * itself is loaded when used); the user manager is not supported. */
+#ifdef HAVE_SYSTEMD
+  l->cgroup->systemd = (oci_bool){ true, true };
+#else
   l->cgroup->systemd = (oci_bool){ false, true };
+#endif
   l->cgroup->systemd_user = (oci_bool){ false, true };
   l->cgroup->rdma = (oci_bool){ true, true };
   l->seccomp = seccomp_features ();

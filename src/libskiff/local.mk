@@ -42,7 +42,7 @@ src_libskiff_libskiff_a_SOURCES = \
 	src/libskiff/features.c
 
 SKIFF_LIBS = src/libskiff/libskiff.a libocispec/libocispec.a \
-	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS)
+	$(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(DLOPEN_LIBS)
 
 include src/libskiff/linux/rootfs.mk
 include src/libskiff/linux/process.mk

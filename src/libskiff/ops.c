@@ -218,6 +218,23 @@ merge_unified (oci_map *d, const oci_map *s)
     }
 }
 
+/* Device rules accumulate in order, as successive writes to v1's
+ * devices.allow/deny do: later rules win. */
+static void
+merge_devices (oci_resources *d, const oci_resources *s)
+{
+  if (s->n_devices == 0)
+    return;
+  d->devices = xrealloc (d->devices, (d->n_devices + s->n_devices) * sizeof *d->devices);
+  for (size_t i = 0; i < s->n_devices; i++)
+    {
+      oci_device_cgroup *to = &d->devices[d->n_devices++];
+      *to = s->devices[i];
+      to->type = s->devices[i].type ? xstrdup (s->devices[i].type) : NULL;
+      to->access = s->devices[i].access ? xstrdup (s->devices[i].access) : NULL;
+    }
+}
+
 static void
 merge_resources (oci_spec *spec, const oci_resources *s)
 {
@@ -240,6 +257,7 @@ merge_resources (oci_spec *spec, const oci_resources *s)
     merge_blkio (d, s->block_io);
   merge_hugepages (d, s);
   merge_unified (&d->unified, &s->unified);
+  merge_devices (d, s);
 }
 
 int
@@ -252,14 +270,14 @@ skiff_container_update (const skiff_context *ctx, const char *id, const oci_reso
   oci_spec *spec = NULL;
   if (skiff_record_load_spec (rec, &spec, err) < 0)
     return -1;
-  int r = skiff_cgroup_update (rec->cgroup_path, resources, err);
+  /* Merged first: a v2 device program is rebuilt from the whole rule list.
+   * The merged config is saved only once the update was applied. */
+  merge_resources (spec, resources);
+  int r = skiff_cgroup_update (rec->cgroup_path, rec->cgroup_unit, resources, spec->linux_->resources, err);
   if (r < 0)
     skiff_error_wrap (err, "update container `%s`", id);
   else
-    {
-      merge_resources (spec, resources);
-      r = skiff_record_save_spec (rec, spec, err);
-    }
+    r = skiff_record_save_spec (rec, spec, err);
   oci_spec_free (spec);
   return r;
 }

@@ -47,6 +47,7 @@ skiff_record_free (skiff_record *rec)
     close (rec->dirfd); /* also drops the flock */
   oci_state_free (rec->state);
   free (rec->cgroup_path);
+  free (rec->cgroup_unit);
   free (rec->id);
   free (rec);
 }
@@ -104,9 +105,14 @@ load_init_file (skiff_record *rec, skiff_error **err)
   rec->init_pid = pid;
   char *cg = nl + 1;
   char *end = strchr (cg, '\n');
+  char *unit = end ? end + 1 : NULL;
   if (end)
     *end = '\0';
   rec->cgroup_path = *cg ? xstrdup (cg) : NULL;
+  /* The driver is part of the container: delete, update and exec follow
+   * it whatever --systemd-cgroup says then (as runc records it). */
+  if (unit && *unit && *unit != '\n')
+    rec->cgroup_unit = xstrndup (unit, strcspn (unit, "\n"));
   return 0;
 }
 
@@ -185,6 +191,8 @@ skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff
       rec->init_pid = 0;
       free (rec->cgroup_path);
       rec->cgroup_path = NULL;
+      free (rec->cgroup_unit);
+      rec->cgroup_unit = NULL;
     }
   skiff_error_clear (&ignored);
   if (load_state_file (rec, &ignored) < 0)
@@ -200,8 +208,9 @@ skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff
 int
 skiff_record_save_init (skiff_record *rec, skiff_error **err)
 {
-  cleanup_free char *init = xasprintf ("%d %llu\n%s\n", (int) rec->init_pid, rec->init_start,
-                                       rec->cgroup_path ? rec->cgroup_path : "");
+  cleanup_free char *init = xasprintf ("%d %llu\n%s\n%s%s", (int) rec->init_pid, rec->init_start,
+                                       rec->cgroup_path ? rec->cgroup_path : "",
+                                       rec->cgroup_unit ? rec->cgroup_unit : "", rec->cgroup_unit ? "\n" : "");
   return write_file_atomic (rec->dirfd, INIT_FILE, init, strlen (init), 0600, err);
 }
 

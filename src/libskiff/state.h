@@ -1,7 +1,8 @@
 /* The state store: one directory per container under the state root.
  *
  *   <root>/<id>/state.json   the runtime-spec state (runc's shape), atomic
- *   <root>/<id>/init         "<pid> <starttime>\n<cgroup path>\n", atomic
+ *   <root>/<id>/init         "<pid> <starttime>\n<cgroup path>\n[<systemd unit>\n]", atomic;
+ *                            the unit line records the systemd driver (no line: cgroupfs)
  *   <root>/<id>/config.json  the container's config as parsed at create
  *   <root>/<id>/exec.fifo    exists while the container is "created"
  *
@@ -27,6 +28,7 @@ typedef struct skiff_record {
   pid_t init_pid;
   unsigned long long init_start; /* /proc/<pid>/stat starttime, guards against pid reuse */
   char *cgroup_path;
+  char *cgroup_unit;      /* systemd driver: the container's unit; NULL: cgroupfs */
 } skiff_record;
 
 /* Open (creating if asked) the state root, mode 0700. */
@@ -41,8 +43,9 @@ int skiff_record_open (int rootfd, const char *id, bool exclusive, skiff_record 
 /* For delete --force of a container whose files are corrupt: lock it and
  * load what still parses (state may be NULL, init_pid 0). */
 int skiff_record_open_damaged (int rootfd, const char *id, skiff_record **out, skiff_error **err);
-/* Write the init file (pid, start time, cgroup), atomically. Create writes
- * it first with pid 0, before the cgroup exists, then with the init's pid. */
+/* Write the init file (pid, start time, cgroup, unit), atomically. Create
+ * writes it first with pid 0, before the cgroup exists, then with the
+ * init's pid. */
 int skiff_record_save_init (skiff_record *rec, skiff_error **err);
 /* Write state.json from rec->state, atomically: from then on the container exists. */
 int skiff_record_save_state (skiff_record *rec, skiff_error **err);

@@ -45,8 +45,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   skiff_error_clear (&err);
 
   oci_linux linux_ = { .cgroups_path = (char *)cgpath };
-  char *out = NULL;
-  if (skiff_cgroup_path_for (&linux_, id, false, &out, &err) == 0)
+  char *out = NULL, *unit = NULL;
+  if (skiff_cgroup_path_for (&linux_, id, false, &out, &unit, &err) == 0)
     {
       FUZZ_CHECK (out && out[0] == '/', "cgroup path `%s` is not absolute", out ? out : "(null)");
       FUZZ_CHECK (!has_dotdot (out), "cgroup path `%s` has a `..` component", out);

@@ -55,8 +55,8 @@ consume (const oci_spec *spec)
       (void)skiff_propagation_parse (l->rootfs_propagation, &prop, &err);
       skiff_error_clear (&err);
     }
-  char *path = NULL;
-  int r = skiff_cgroup_path_for (l, "fuzz", false, &path, &err);
+  char *path = NULL, *unit = NULL;
+  int r = skiff_cgroup_path_for (l, "fuzz", false, &path, &unit, &err);
   FUZZ_CHECK (r == 0, "valid config, cgroupsPath `%s` refused: %s", l->cgroups_path ? l->cgroups_path : "",
               err && err->msg ? err->msg : "");
   free (path);

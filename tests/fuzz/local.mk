@@ -20,7 +20,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -std=gnu11 -fno-strict-aliasing
 FUZZ_CPPFLAGS = -iquote $(abs_top_srcdir) -iquote $(abs_top_srcdir)/libocispec \
 	-iquote $(abs_top_srcdir)/src/libskiff -include $(abs_top_builddir)/config.h \
 	$(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SYSTEMD_CFLAGS)
-FUZZ_LIBS = $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS)
+FUZZ_LIBS = $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(DLOPEN_LIBS)
 
 # Everything libocispec.a and libskiff.a are made of, so new files are picked
 # up; headers are prerequisites of every object (coarse but never stale).

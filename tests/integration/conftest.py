@@ -6,6 +6,13 @@ tree); the reference runtime from ``--runc PATH`` (default /usr/sbin/runc).
 Each Runtime object has its own ``--root`` under a private temp dir, so tests
 never touch /run/skiff or /run/runc.
 
+With ``--systemd-cgroup`` both runtimes (skiff and runc) use the systemd
+cgroup driver: every command gets the global ``--systemd-cgroup`` flag and
+tests that set ``linux.cgroupsPath`` use the ``slice:prefix:name`` form
+(``cgroups_path()``). Tests find a container's cgroup from
+/proc/<pid>/cgroup, never by recomputing the path, so the same files run
+with either driver, on cgroup v1/hybrid and v2.
+
 All container ids, bundle paths and state roots contain a per-session token
 (``TOKEN``); the autouse ``no_leftovers`` fixture checks after every test that
 no container, state entry, mount, cgroup or process carrying that token is
@@ -130,6 +137,9 @@ def pytest_addoption(parser):
     parser.addoption(
         "--runc", default=os.environ.get("RUNC", "/usr/sbin/runc"),
         help="reference runtime (default: /usr/sbin/runc)")
+    parser.addoption(
+        "--systemd-cgroup", action="store_true", default=False,
+        help="run both runtimes with the systemd cgroup driver (needs systemd as PID 1)")
 
 
 def pytest_configure(config):
@@ -271,11 +281,12 @@ class ConsoleSocket:
 class Runtime:
     """A runtime binary plus its own --root state directory."""
 
-    def __init__(self, binary, root, name=None):
+    def __init__(self, binary, root, name=None, systemd=False):
         self.binary = binary
         self.root = root
         self.kind = runtime_kind(binary)
         self.name = name or self.kind
+        self.systemd = systemd  # every command gets --systemd-cgroup
         self._ids = 0
         os.makedirs(root, exist_ok=True)
         _LIVE_RUNTIMES.append(self)
@@ -303,8 +314,13 @@ class Runtime:
             env.update(extra)
         return env
 
-    def argv(self, *args, global_args=()):
-        return [self.binary, "--root", self.root, *global_args, *args]
+    def argv(self, *args, global_args=(), systemd=None):
+        """The command line; systemd=False leaves out --systemd-cgroup even
+        when the session uses it (a command that must follow the driver the
+        container was created with)."""
+        use = self.systemd if systemd is None else systemd
+        return [self.binary, "--root", self.root, *(("--systemd-cgroup",) if use else ()),
+                *global_args, *args]
 
     def cmd(self, *args, global_args=(), timeout=DEFAULT_TIMEOUT, input=None,
             env=None, cwd=None, stdin=None, **kw):
@@ -326,11 +342,16 @@ class Runtime:
             raise
         return subprocess.CompletedProcess(p.args, rc, p.read_stdout(), p.read_stderr())
 
-    def popen(self, *args, global_args=(), env=None, **kw):
+    def popen(self, *args, global_args=(), env=None, systemd=None, **kw):
         """Start a runtime command; stdout/stderr captured in temp files
         (read with .read_stdout() / .read_stderr() after it exits)."""
         kw.setdefault("stdin", subprocess.DEVNULL)
-        return FilePopen(self.argv(*args, global_args=global_args), env=self.env(env), **kw)
+        return FilePopen(self.argv(*args, global_args=global_args, systemd=systemd), env=self.env(env), **kw)
+
+    def cgroups_path(self, name):
+        """A linux.cgroupsPath for this runtime's driver: /<name>/leaf with
+        cgroupfs, system.slice:<name>:leaf with systemd (unit <name>-leaf.scope)."""
+        return "system.slice:%s:leaf" % name if self.systemd else "/%s/leaf" % name
 
     # lifecycle commands ---------------------------------------------------
     def run(self, cid, bundle, *flags, **kw):
@@ -615,22 +636,31 @@ def runc_path(request):
     return p
 
 
+@pytest.fixture(scope="session")
+def systemd_cgroup(request):
+    """Whether this session runs the runtimes with the systemd cgroup driver."""
+    on = request.config.getoption("--systemd-cgroup")
+    if on and not os.path.isdir("/run/systemd/system"):
+        pytest.fail("--systemd-cgroup given but systemd is not running here", pytrace=False)
+    return on
+
+
 @pytest.fixture
-def rt(skiff_path, workdir):
+def rt(skiff_path, workdir, systemd_cgroup):
     """The runtime under test, with a private --root (removed by no_leftovers
     after it has checked that the root is empty)."""
     if not os.access(skiff_path, os.X_OK):
         pytest.fail("runtime under test %s does not exist or is not executable "
                     "(build it, or pass --skiff PATH)" % skiff_path, pytrace=False)
     root = tempfile.mkdtemp(prefix="root-skiff-", dir=workdir)
-    return Runtime(skiff_path, root, name="rt")
+    return Runtime(skiff_path, root, name="rt", systemd=systemd_cgroup)
 
 
 @pytest.fixture
-def ref(runc_path, workdir):
+def ref(runc_path, workdir, systemd_cgroup):
     """The reference runtime (runc), with a private --root."""
     root = tempfile.mkdtemp(prefix="root-runc-", dir=workdir)
-    return Runtime(runc_path, root, name="ref")
+    return Runtime(runc_path, root, name="ref", systemd=systemd_cgroup)
 
 
 # --------------------------------------------------------------------------
@@ -698,6 +728,15 @@ def _token_processes():
         except OSError:
             continue
     return found
+
+
+def _token_units():
+    """systemd units (the systemd driver's scopes and slices) named with TOKEN."""
+    if not os.path.isdir("/run/systemd/system") or shutil.which("systemctl") is None:
+        return []
+    r = subprocess.run(["systemctl", "list-units", "--all", "--plain", "--no-legend",
+                        "--no-pager", "*%s*" % TOKEN], capture_output=True, text=True)
+    return [l.split()[0] for l in r.stdout.splitlines() if l.strip()]
 
 
 def _cmdline(pid):
@@ -776,6 +815,13 @@ def no_leftovers(request):
                 os.rmdir(d)
             except OSError:
                 pass
+    # 3b. systemd units (the systemd driver)
+    units = _poll(_token_units)
+    if units:
+        problems.append("systemd units left: %s" % units)
+        for u in units:
+            subprocess.run(["systemctl", "stop", u], capture_output=True)
+            subprocess.run(["systemctl", "reset-failed", u], capture_output=True)
     # 4. mounts: token-scoped lines must not change; others are only reported.
     def added_token_mounts():
         before = set(mounts_before)

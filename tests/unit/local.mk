@@ -55,3 +55,8 @@ check_PROGRAMS += tests/unit/test-lsm
 TESTS += tests/unit/test-lsm
 tests_unit_test_lsm_SOURCES = tests/unit/test-lsm.c
 tests_unit_test_lsm_LDADD = $(unit_ldadd)
+
+check_PROGRAMS += tests/unit/test-cgroup-systemd
+TESTS += tests/unit/test-cgroup-systemd
+tests_unit_test_cgroup_systemd_SOURCES = tests/unit/test-cgroup-systemd.c
+tests_unit_test_cgroup_systemd_LDADD = $(unit_ldadd)

@@ -89,7 +89,7 @@ def extract_vmlinux(vmlinuz, out):
     raise VMError("no xz/gzip ELF payload found in %s" % vmlinuz)
 
 
-def module_closure(kver):
+def module_closure(kver, modules=None):
     """Module paths (relative to /lib/modules/KVER), dependencies first."""
     base = "/lib/modules/%s" % kver
     deps = {}
@@ -111,7 +111,7 @@ def module_closure(kver):
         for d in reversed(deps.get(mod, [])):
             visit(d)
         order.append(mod)
-    for name in MODULES:
+    for name in modules or MODULES:
         if name not in by_name:
             with open(os.path.join(base, "modules.builtin")) as f:
                 builtin = f.read()
@@ -122,7 +122,9 @@ def module_closure(kver):
     return order
 
 
-def build_initramfs(kver, out):
+def build_initramfs(kver, out, init=None, modules=None):
+    """A busybox initramfs with MODULES (and their dependencies, loaded in
+    modules.order) and INIT (default init.sh) as /init."""
     base = "/lib/modules/%s" % kver
     with tempfile.TemporaryDirectory(prefix="skiff-vm-initrd.") as root:
         for d in ("bin", "sbin", "usr/bin", "usr/sbin", "lib/modules", "proc", "sys",
@@ -135,7 +137,7 @@ def build_initramfs(kver, out):
             if a != "busybox":
                 os.symlink("busybox", os.path.join(root, "bin", a))
         names = []
-        for mod in module_closure(kver):
+        for mod in module_closure(kver, modules):
             src = os.path.join(base, mod)
             name = os.path.basename(mod)
             if name.endswith((".xz", ".zst", ".gz")):
@@ -144,7 +146,7 @@ def build_initramfs(kver, out):
             names.append(name)
         with open(os.path.join(root, "lib", "modules", "modules.order"), "w") as f:
             f.write("\n".join(names) + "\n")
-        shutil.copy(os.path.join(HERE, "init.sh"), os.path.join(root, "init"))
+        shutil.copy(init or os.path.join(HERE, "init.sh"), os.path.join(root, "init"))
         os.chmod(os.path.join(root, "init"), 0o755)
         with open(os.path.join(root, "etc", "passwd"), "w") as f:
             f.write("root:x:0:0:root:/root:/bin/sh\n")
@@ -176,8 +178,9 @@ def prepare():
     kver, vmlinuz = find_kernel()
     d = os.path.join(CACHE_DIR, "%s-%s" % (kver, _inputs_hash(kver)))
     os.makedirs(d, exist_ok=True)
-    # drop builds from older inputs or kernels (each holds a ~65 MB vmlinux)
-    for old in glob.glob(os.path.join(CACHE_DIR, "*-*")):
+    # drop builds from older inputs or kernels (each holds a ~65 MB vmlinux);
+    # only KVER-HASH dirs: the Debian lane keeps its images in CACHE_DIR/debian
+    for old in glob.glob(os.path.join(CACHE_DIR, "[0-9]*-*")):
         if old != d and time.time() - os.path.getmtime(old) > 3600:
             shutil.rmtree(old, ignore_errors=True)
     vmlinux = os.path.join(d, "vmlinux")

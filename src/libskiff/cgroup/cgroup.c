@@ -10,19 +10,23 @@
 
 #include "cgroup/convert.h"
 #include "cgroup/internal.h"
+#include "cgroup/systemd.h"
 #include "util.h"
 
 int
-skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgroup, char **out,
+skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgroup, char **out, char **unit,
                        skiff_error **err)
 {
+  const char *cp = linux_ ? linux_->cgroups_path : NULL;
+  *unit = NULL;
   if (systemd_cgroup)
     {
-      if (access ("/run/systemd/system", F_OK) < 0)
-        return skiff_error_set (err, ENOTSUP, "systemd cgroup driver: not supported on this host (no systemd)");
-      return skiff_error_set (err, ENOTSUP, "systemd cgroup driver: not implemented yet");
+      if (id == NULL || *id == '\0')
+        return skiff_error_set (err, EINVAL, "invalid container id for a systemd unit: `%s`", id ? id : "");
+      if (skiff_sd_available (err) < 0 || skiff_sd_unit_for (cp, id, unit, out, err) < 0)
+        return -1;
+      return 0;
     }
-  const char *cp = linux_ ? linux_->cgroups_path : NULL;
   char *path;
   if (cp == NULL || *cp == '\0')
     {
@@ -58,8 +62,10 @@ check_path (const char *path, skiff_error **err)
 int
 skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_error **err)
 {
+  if (check_path (path, err) < 0)
+    return -1;
   cleanup_cg_host cg_host h;
-  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_host_load (&h, err) < 0)
     return -1;
   cg_created c = { 0 };
   int r;
@@ -82,29 +88,41 @@ skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_err
 }
 
 int
-skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources, skiff_error **err)
+skiff_cgroup_enter (const char *path, const char *unit, pid_t pid, const oci_resources *resources,
+                    skiff_error **err)
 {
+  if (check_path (path, err) < 0)
+    return -1;
+  if (unit)
+    return cg_sd_enter (path, unit, pid, resources, err) < 0 ? skiff_error_wrap (err, "cgroup `%s`", path) : 0;
   /* Limits first, so the process never runs unconstrained in the cgroup. */
   if (skiff_cgroup_create (path, resources, err) < 0)
     return -1;
   cleanup_cg_host cg_host h;
   if (cg_host_load (&h, err) < 0 || cg_move_pid (&h, path, pid, err) < 0)
     {
-      skiff_cgroup_destroy (path, NULL);
+      skiff_cgroup_destroy (path, NULL, NULL);
       return skiff_error_wrap (err, "cgroup `%s`", path);
     }
   return 0;
 }
 
 int
-skiff_cgroup_update (const char *path, const oci_resources *resources, skiff_error **err)
+skiff_cgroup_update (const char *path, const char *unit, const oci_resources *resources,
+                     const oci_resources *merged, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
   if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
+  /* systemd first: the files written below then hold the exact values even
+   * where systemd rounds (the CPU quota). */
+  if (unit && cg_sd_update (path, unit, resources, err) < 0)
+    return -1;
   if (h.layout == SKIFF_CGROUP_V2)
     {
       cleanup_free char *dir = cg_join (h.unified, path);
+      if (resources && resources->n_devices > 0 && cg_v2_devices_replace (dir, merged ? merged : resources, err) < 0)
+        return -1;
       return cg_v2_apply (dir, resources, true, err);
     }
   if (cg_v1_apply (&h, path, resources, true, err) < 0)
@@ -138,6 +156,12 @@ skiff_cgroup_pids (const char *path, pid_t **out, size_t *n, skiff_error **err)
   cleanup_free char *dir = procs_dir (&h, path);
   cleanup_free pid_t *pids = NULL;
   size_t count = 0;
+  if (access (dir, F_OK) < 0 && errno == ENOENT)
+    {
+      *out = NULL;
+      *n = 0;
+      return 0;
+    }
   if (cg_read_pids_tree (dir, &pids, &count, err) < 0)
     return -1;
   *out = take_ptr (&pids);
@@ -197,13 +221,15 @@ skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err)
 }
 
 int
-skiff_cgroup_destroy (const char *path, skiff_error **err)
+skiff_cgroup_destroy (const char *path, const char *unit, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
   if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
-  /* Parents (e.g. /skiff) are left: other containers may share them. */
-  int ret = 0;
+  /* Parents (e.g. /skiff, the slice) are left: other containers may share
+   * them. With systemd, what remains after the stop job are the v1
+   * hierarchies systemd does not manage (freezer, cpuset, ...). */
+  int ret = unit ? cg_sd_destroy (path, unit, err) : 0;
   for (size_t i = 0; i < h.n_v1; i++)
     {
       cleanup_free char *dir = cg_join (h.v1[i].mount, path);

@@ -1,8 +1,13 @@
 /* One cgroup interface over the cgroupfs v1, v2 (unified) and hybrid
- * layouts. The runtime creates the cgroup before releasing the container
- * init, places the init in it, applies linux.resources, and removes it on
- * delete. Resource fields this driver cannot apply on the host's layout fail
- * with a clear error instead of being ignored. */
+ * layouts, with two drivers: cgroupfs (the runtime makes and removes the
+ * directories) and systemd (--systemd-cgroup: the cgroup is a transient unit
+ * of the host's systemd, see systemd.h). The runtime creates the cgroup
+ * before releasing the container init, places the init in it, applies
+ * linux.resources, and removes it on delete. A container's cgroup is named
+ * by its path (relative to each hierarchy root) and, with the systemd
+ * driver, its unit; every operation on processes (pids, kill, freeze,
+ * stats) works on the path alone. Resource fields a driver cannot apply on
+ * the host's layout fail with a clear error instead of being ignored. */
 #ifndef SKIFF_CGROUP_H
 #define SKIFF_CGROUP_H
 
@@ -23,21 +28,28 @@ typedef enum {
 /* Detect the host's layout (statfs on /sys/fs/cgroup and .../unified). */
 int skiff_cgroup_detect_layout (skiff_cgroup_layout *out, skiff_error **err);
 
-/* The cgroup path for a container, relative to each hierarchy's root:
+/* The cgroup of a container. cgroupfs (systemd_cgroup false):
  * linux.cgroupsPath if set (absolute as is; relative is taken under the
- * hierarchy root, unlike runc which uses its own cgroup), else "/skiff/<id>".
- * Paths containing ".." are refused. The systemd driver is not implemented:
- * systemd_cgroup returns an error (never a silent fallback). */
+ * hierarchy root, unlike runc which uses its own cgroup), else "/skiff/<id>",
+ * and *unit NULL. systemd: cgroupsPath is "slice:prefix:name" (default
+ * "system.slice:skiff:<id>"), *unit the scope (or slice) and *path where
+ * systemd puts it, e.g. "/system.slice/skiff-<id>.scope". Fails without a
+ * running systemd or libsystemd, never falling back to cgroupfs. Paths
+ * containing ".." are refused. */
 int skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgroup,
-                           char **out, skiff_error **err);
+                           char **path, char **unit, skiff_error **err);
 
-/* Create the cgroup (every v1 hierarchy incl. named ones, and/or the v2
- * dir) and apply resources (NULL: none, but v1 still gets the default device
- * policy). On error nothing created is left behind. path must be absolute
- * and not "/". */
+/* Create the cgroupfs cgroup (every v1 hierarchy incl. named ones, and/or
+ * the v2 dir) and apply resources (NULL: none, but v1 still gets the default
+ * device policy). On error nothing created is left behind. path must be
+ * absolute and not "/". The systemd driver needs the pid: see enter. */
 int skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_error **err);
-/* skiff_cgroup_create, then move pid in (cgroup.procs). */
-int skiff_cgroup_enter (const char *path, pid_t pid, const oci_resources *resources,
+/* Create the cgroup (cgroupfs: every v1 hierarchy incl. named ones, and/or
+ * the v2 dir; systemd: the unit, with the resources systemd expresses as
+ * properties), apply resources (NULL: none, but the default device policy
+ * still applies), then move pid in. On error nothing created is left behind
+ * (pid is moved back to the root cgroups). path must be absolute and not "/". */
+int skiff_cgroup_enter (const char *path, const char *unit, pid_t pid, const oci_resources *resources,
                         skiff_error **err);
 
 /* The way into a created cgroup for a process that does not exist yet
@@ -72,16 +84,22 @@ int skiff_cgroup_entry_finish (const skiff_cgroup_entry *e, pid_t pid, bool clon
                                skiff_error **err);
 void skiff_cgroup_entry_close (skiff_cgroup_entry *e);
 /* Apply resources to an existing cgroup (`skiff update`). Only the fields set
- * are written; memory.checkBeforeUpdate is honoured. */
-int skiff_cgroup_update (const char *path, const oci_resources *resources, skiff_error **err);
+ * are written (and set as unit properties with the systemd driver);
+ * memory.checkBeforeUpdate is honoured. Device rules: v1 appends them, v2
+ * replaces the device program by the policy of merged (the container's
+ * resources with this update applied, its rules in order). */
+int skiff_cgroup_update (const char *path, const char *unit, const oci_resources *resources,
+                         const oci_resources *merged, skiff_error **err);
 
-/* Pids in the cgroup (recursively), from cgroup.procs. */
+/* Pids in the cgroup (recursively), from cgroup.procs; none when the
+ * cgroup is gone (systemd removes an empty scope by itself). */
 int skiff_cgroup_pids (const char *path, pid_t **out, size_t *n, skiff_error **err);
 /* Send signo to every process in the cgroup (kill --all, delete --force). */
 int skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err);
-/* Remove the cgroup directories in all hierarchies (retrying while the last
- * processes exit). A missing cgroup is not an error. */
-int skiff_cgroup_destroy (const char *path, skiff_error **err);
+/* Remove the cgroup: stop the unit (systemd driver), then the directories
+ * left in all hierarchies (retrying while the last processes exit). A
+ * missing cgroup or unit is not an error. */
+int skiff_cgroup_destroy (const char *path, const char *unit, skiff_error **err);
 /* Freeze (pause) or thaw (resume) every process in the cgroup and wait until
  * the kernel reports the new state (v1 freezer.state, v2 cgroup.events). */
 int skiff_cgroup_freeze (const char *path, bool frozen, skiff_error **err);

@@ -126,6 +126,12 @@ last_line (char *log)
   return prev ? prev + 1 : (*log ? log : "no log");
 }
 
+/* Every device program skiff attaches carries this name (bpf_attr.prog_name,
+ * at most 15 characters): an update finds the container's current program
+ * on the cgroup's attach list (BPF_PROG_QUERY) by it, so what identifies the
+ * old program lives with the program itself and cannot go stale. */
+#define DEV_PROG_NAME "skiff_devices"
+
 static int
 load_prog (const prog *p, skiff_error **err)
 {
@@ -139,6 +145,7 @@ load_prog (const prog *p, skiff_error **err)
   attr.log_buf = (uint64_t) (uintptr_t) log;
   attr.log_size = sizeof log;
   attr.log_level = 1;
+  memcpy (attr.prog_name, DEV_PROG_NAME, sizeof DEV_PROG_NAME);
   log[0] = '\0';
   int fd = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
   if (fd < 0)
@@ -150,28 +157,20 @@ load_prog (const prog *p, skiff_error **err)
   return fd;
 }
 
-int
-cg_v2_devices (const char *dir, const oci_resources *r, bool update, skiff_error **err)
+/* The policy (deny by default, rules, then the defaults) as a loaded program. */
+static int
+policy_prog (const oci_resources *r, skiff_error **err)
 {
-  if (update)
-    {
-      if (r == NULL || r->n_devices == 0)
-        return 0;
-      return skiff_error_set (err, ENOTSUP, "updating device rules on cgroup v2: not implemented yet");
-    }
-  /* Loading a BPF program needs CAP_SYS_ADMIN (CAP_BPF) on the host: a
-   * rootless runtime leaves devices alone (see v1_devices). */
-  if (geteuid () != 0)
-    return 0;
   prog p = { 0 };
   int ret = build (&p, r ? r->devices : NULL, r ? r->n_devices : 0, err);
-  cleanup_close int pfd = ret < 0 ? -1 : load_prog (&p, err);
+  int pfd = ret < 0 ? -1 : load_prog (&p, err);
   free (p.insns);
-  if (pfd < 0)
-    return -1;
-  cleanup_close int cfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cfd < 0)
-    return skiff_error_set (err, errno, "open `%s`", dir);
+  return pfd;
+}
+
+static int
+attach (int cfd, int pfd, int old_fd, const char *dir, skiff_error **err)
+{
   union bpf_attr attr;
   memset (&attr, 0, sizeof attr);
   attr.target_fd = (uint32_t) cfd;
@@ -180,7 +179,135 @@ cg_v2_devices (const char *dir, const oci_resources *r, bool update, skiff_error
   /* MULTI so a nested runtime or systemd in the container can add its own
    * (stricter) program below; the kernel requires every program to allow. */
   attr.attach_flags = BPF_F_ALLOW_MULTI;
+  if (old_fd >= 0)
+    {
+      attr.attach_flags |= BPF_F_REPLACE;
+      attr.replace_bpf_fd = (uint32_t) old_fd;
+    }
   if (syscall (SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) < 0)
     return skiff_error_set (err, errno, "attach the device BPF program to `%s`", dir);
   return 0;
+}
+
+int
+cg_v2_devices (const char *dir, const oci_resources *r, skiff_error **err)
+{
+  /* Loading a BPF program needs CAP_SYS_ADMIN (CAP_BPF) on the host: a
+   * rootless runtime leaves devices alone (see v1_devices). */
+  if (geteuid () != 0)
+    return 0;
+  cleanup_close int pfd = policy_prog (r, err);
+  if (pfd < 0)
+    return -1;
+  cleanup_close int cfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cfd < 0)
+    return skiff_error_set (err, errno, "open `%s`", dir);
+  return attach (cfd, pfd, -1, dir, err);
+}
+
+/* Whether the program behind fd is one of ours (by name). */
+static bool
+is_ours (int fd)
+{
+  struct bpf_prog_info info;
+  memset (&info, 0, sizeof info);
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.info.bpf_fd = (uint32_t) fd;
+  attr.info.info_len = sizeof info;
+  attr.info.info = (uint64_t) (uintptr_t) &info;
+  if (syscall (SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof attr) < 0)
+    return false;
+  return strncmp (info.name, DEV_PROG_NAME, sizeof info.name) == 0;
+}
+
+/* fds of the device programs skiff attached directly to the cgroup (not
+ * inherited ones: query_flags 0 lists only this cgroup's own). */
+static int
+find_ours (int cfd, const char *dir, int *fds, size_t max, size_t *n, skiff_error **err)
+{
+  uint32_t ids[64];
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.query.target_fd = (uint32_t) cfd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = (uint64_t) (uintptr_t) ids;
+  attr.query.prog_cnt = sizeof ids / sizeof ids[0];
+  if (syscall (SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0)
+    return skiff_error_set (err, errno, "query the device BPF programs of `%s`", dir);
+  *n = 0;
+  for (uint32_t i = 0; i < attr.query.prog_cnt && i < sizeof ids / sizeof ids[0] && *n < max; i++)
+    {
+      union bpf_attr get;
+      memset (&get, 0, sizeof get);
+      get.prog_id = ids[i];
+      int fd = (int) syscall (SYS_bpf, BPF_PROG_GET_FD_BY_ID, &get, sizeof get);
+      if (fd < 0)
+        continue; /* detached meanwhile */
+      if (is_ours (fd))
+        fds[(*n)++] = fd;
+      else
+        close (fd);
+    }
+  return 0;
+}
+
+static int
+detach (int cfd, int pfd, const char *dir, skiff_error **err)
+{
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t) cfd;
+  attr.attach_bpf_fd = (uint32_t) pfd;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  if (syscall (SYS_bpf, BPF_PROG_DETACH, &attr, sizeof attr) < 0 && errno != ENOENT)
+    return skiff_error_set (err, errno, "detach the old device BPF program from `%s`", dir);
+  return 0;
+}
+
+/* Swap the policy without a moment where no program guards the cgroup:
+ * BPF_F_REPLACE swaps in place (Linux 5.6+); otherwise the new program is
+ * attached next to the old one (both must allow, so the window is only
+ * stricter) and the old one detached after. */
+static int
+swap_prog (int cfd, int pfd, const int *old, size_t n_old, const char *dir, skiff_error **err)
+{
+  skiff_error *replace_err = NULL;
+  if (n_old == 1 && attach (cfd, pfd, old[0], dir, &replace_err) == 0)
+    return 0;
+  bool unsupported = replace_err && replace_err->errnum == EINVAL;
+  if (replace_err && !unsupported)
+    {
+      if (err && *err == NULL)
+        *err = replace_err;
+      else
+        skiff_error_free (replace_err);
+      return -1;
+    }
+  skiff_error_free (replace_err);
+  if (attach (cfd, pfd, -1, dir, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n_old; i++)
+    if (detach (cfd, old[i], dir, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+cg_v2_devices_replace (const char *dir, const oci_resources *r, skiff_error **err)
+{
+  cleanup_close int pfd = policy_prog (r, err);
+  if (pfd < 0)
+    return -1;
+  cleanup_close int cfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cfd < 0)
+    return skiff_error_set (err, errno, "open `%s`", dir);
+  int old[8];
+  size_t n_old = 0;
+  if (find_ours (cfd, dir, old, sizeof old / sizeof old[0], &n_old, err) < 0)
+    return -1;
+  int ret = swap_prog (cfd, pfd, old, n_old, dir, err);
+  for (size_t i = 0; i < n_old; i++)
+    close (old[i]);
+  return ret;
 }

@@ -84,8 +84,11 @@ int cg_rdma (const char *dir, const oci_resources *r, skiff_error **err);
 int cg_unified_write (const char *dir, const char *key, const char *value, skiff_error **err);
 /* devices on v2 (eBPF): devices-v2.c */
 /* Attach the device policy (deny by default, r's rules, then the defaults)
- * as a BPF program; on update only a missing rule set is accepted. */
-int cg_v2_devices (const char *dir, const oci_resources *r, bool update, skiff_error **err);
+ * as a BPF program. */
+int cg_v2_devices (const char *dir, const oci_resources *r, skiff_error **err);
+/* `skiff update`: replace skiff's program on the cgroup with the policy of
+ * r (the container's whole rule list), never leaving the cgroup unguarded. */
+int cg_v2_devices_replace (const char *dir, const oci_resources *r, skiff_error **err);
 /* The device policy every container gets before its own rules (runc/crun's set). */
 extern const oci_device_cgroup cg_default_devices[];
 extern const size_t cg_n_default_devices;

@@ -217,8 +217,9 @@ v2_rest (const char *dir, const oci_resources *r, skiff_error **err)
 int
 cg_v2_apply (const char *dir, const oci_resources *r, bool update, skiff_error **err)
 {
-  /* The device policy applies even without linux.resources, as on v1. */
-  if (cg_v2_devices (dir, r, update, err) < 0)
+  /* The device policy applies even without linux.resources, as on v1. An
+   * update replaces it from the whole rule list: skiff_cgroup_update. */
+  if (!update && cg_v2_devices (dir, r, err) < 0)
     return -1;
   if (r == NULL)
     return 0;
