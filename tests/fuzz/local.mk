@@ -1,6 +1,7 @@
 # libFuzzer targets (ASan + UBSan), outside `make check`:
 #   make fuzz-build                 build every fuzzer into tests/fuzz/bin
 #   make fuzz [FUZZ_SECONDS=30]     run each for FUZZ_SECONDS seconds
+#   make fuzz FUZZ_JOBS=2           two targets at a time (CI)
 #   make fuzz FUZZ_TARGETS="seccomp sync"
 # The library sources are compiled again here with clang and the
 # sanitizers (the normal build uses the configured CC without them), into
@@ -75,23 +76,27 @@ tests/fuzz/bin/fuzz-sync: tests/fuzz/fuzz-sync.c $(fuzz_deps)
 
 fuzz-build: $(fuzz_bins)
 
-# Sequential; a crash stops that target only, the run fails at the end and
-# the input is in tests/fuzz/artifacts/<target>/.
+# FUZZ_JOBS targets at a time; a crash stops that target only, the run
+# fails at the end and the input is in tests/fuzz/artifacts/<target>/.
+FUZZ_JOBS = 1
+fuzz_one = t=$$1; mkdir -p artifacts/$$t; \
+	if ./bin/fuzz-$$t $(FUZZ_RUN_FLAGS) -dict=corpus/skiff.dict \
+	     -artifact_prefix=artifacts/$$t/ corpus/$$t >logs/$$t.log 2>&1; then \
+	  echo "fuzz-$$t: $$(grep -E "^\#[0-9]+[[:space:]]+DONE" logs/$$t.log)"; \
+	else \
+	  echo "fuzz-$$t: FAILED (log: tests/fuzz/logs/$$t.log)"; tail -n 60 logs/$$t.log; exit 1; \
+	fi
+
 fuzz: fuzz-build
 	@cd $(abs_top_builddir)/tests/fuzz && \
 	sh $(abs_top_srcdir)/tests/fuzz/make-seeds.sh $(abs_top_srcdir) corpus $(FUZZ_TARGETS) && \
-	mkdir -p logs && fail= && \
-	for t in $(FUZZ_TARGETS); do \
-	  mkdir -p artifacts/$$t; \
-	  echo "fuzz-$$t: $(FUZZ_SECONDS)s (log: tests/fuzz/logs/$$t.log)"; \
-	  if ./bin/fuzz-$$t $(FUZZ_RUN_FLAGS) -dict=corpus/skiff.dict \
-	       -artifact_prefix=artifacts/$$t/ corpus/$$t >logs/$$t.log 2>&1; then \
-	    grep -E '^#[0-9]+[[:space:]]+DONE' logs/$$t.log || true; \
-	  else \
-	    tail -n 60 logs/$$t.log; fail="$$fail $$t"; \
-	  fi; \
-	done; \
-	if test -n "$$fail"; then echo "fuzz: FAILED:$$fail"; exit 1; fi; echo "fuzz: no crash, no leak"
+	mkdir -p logs && \
+	echo "fuzz: each target $(FUZZ_SECONDS)s, $(FUZZ_JOBS) at a time (logs: tests/fuzz/logs/)" && \
+	if printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c '$(fuzz_one)' sh {}; then \
+	  echo "fuzz: no crash, no leak"; \
+	else \
+	  echo "fuzz: FAILED"; exit 1; \
+	fi
 
 fuzz-clean:
 	rm -rf tests/fuzz/obj tests/fuzz/bin tests/fuzz/logs tests/fuzz/artifacts $(fuzz_lib)
