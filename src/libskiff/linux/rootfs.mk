@@ -3,6 +3,7 @@ src_libskiff_libskiff_a_SOURCES += \
 	src/libskiff/linux/rootfs.h \
 	src/libskiff/linux/rootfs.c \
 	src/libskiff/linux/safe_path.h \
+	src/libskiff/linux/mount_api.h \
 	src/libskiff/linux/safe_path.c \
 	src/libskiff/linux/mounts.h \
 	src/libskiff/linux/mounts.c \
