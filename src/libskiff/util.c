@@ -148,6 +148,16 @@ strv_push (char ***v, size_t *n, const char *s)
   (*v)[*n] = NULL;
 }
 
+char **
+strv_dup (char *const *v)
+{
+  size_t n = strv_len (v);
+  char **out = xzalloc ((n + 1) * sizeof *out);
+  for (size_t i = 0; i < n; i++)
+    out[i] = xstrdup (v[i]);
+  return out;
+}
+
 void
 strv_free (char **v)
 {

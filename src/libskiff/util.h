@@ -69,6 +69,8 @@ char *user_name (uid_t uid);
 size_t strv_len (char *const *v);
 /* Append a copy of s to the counted vector (*v, *n), kept NULL-terminated. */
 void strv_push (char ***v, size_t *n, const char *s);
+/* A deep copy; NULL gives an empty vector. */
+char **strv_dup (char *const *v);
 void strv_free (char **v);
 
 /* Parse a decimal integer, whole string, with range check. Return 0 or -EINVAL/-ERANGE. */

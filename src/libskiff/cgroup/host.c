@@ -117,8 +117,8 @@ load_v1 (cg_host *h, skiff_error **err)
   return 0;
 }
 
-int
-cg_host_load (cg_host *h, skiff_error **err)
+static int
+host_read (cg_host *h, skiff_error **err)
 {
   memset (h, 0, sizeof *h);
   if (skiff_cgroup_detect_layout (&h->layout, err) < 0)
@@ -130,7 +130,37 @@ cg_host_load (cg_host *h, skiff_error **err)
     }
   if (h->layout == SKIFF_CGROUP_HYBRID)
     h->unified = xstrdup (CG_HYBRID_UNIFIED);
-  return load_v1 (h, err);
+  if (load_v1 (h, err) < 0)
+    {
+      cg_host_free (h);
+      return -1;
+    }
+  return 0;
+}
+
+/* The layout is read once per process (a command asks for it several
+ * times: create, entry, destroy each parse mountinfo otherwise); callers get
+ * their own copy to free. */
+int
+cg_host_load (cg_host *h, skiff_error **err)
+{
+  static cg_host cached;
+  static bool loaded;
+  if (!loaded)
+    {
+      if (host_read (&cached, err) < 0)
+        return -1;
+      loaded = true;
+    }
+  *h = cached;
+  h->unified = cached.unified ? xstrdup (cached.unified) : NULL;
+  h->v1 = xzalloc ((cached.n_v1 + 1) * sizeof *h->v1);
+  for (size_t i = 0; i < cached.n_v1; i++)
+    {
+      h->v1[i].mount = xstrdup (cached.v1[i].mount);
+      h->v1[i].controllers = strv_dup (cached.v1[i].controllers);
+    }
+  return 0;
 }
 
 void
