@@ -12,7 +12,11 @@ done
 if [ -n "${missing:-}" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null
 fi
-exec unshare -m --propagation private sh -c '
+# The state roots go on a tmpfs of this namespace (see bench.py --roots).
+roots=$(mktemp -d /tmp/skiff-bench-roots.XXXXXX)
+trap 'rmdir "$roots"' EXIT
+unshare -m --propagation private sh -c '
   if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-  s=$1; shift
-  exec /usr/bin/python3 "$0" --skiff "$s" "$@"' "$here/bench.py" "$skiff" "$@"
+  mount -t tmpfs -o mode=0700 skiff-bench "$1" || exit 1
+  r=$1 s=$2; shift 2
+  exec /usr/bin/python3 "$0" --skiff "$s" --roots "$r" "$@"' "$here/bench.py" "$roots" "$skiff" "$@"
