@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 void *
@@ -372,4 +374,19 @@ close_fds_from (int from, const int *keep, size_t n_keep)
   for (size_t i = 0; i < n; i++)
     close (fds[i]);
   return more ? close_fds_from (from, keep, n_keep) : 0;
+}
+
+int
+unix_connect (const char *path, const char *what, skiff_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return skiff_error_set (err, ENAMETOOLONG, "%s `%s`", what, path);
+  strcpy (addr.sun_path, path);
+  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "create socket for %s `%s`", what, path);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return skiff_error_set (err, errno, "connect to %s `%s`", what, path);
+  return take_fd (&fd);
 }

@@ -81,4 +81,8 @@ int mark_cloexec_from (int from);
 /* Close every fd >= from except the ones in keep (sorted or not). */
 int close_fds_from (int from, const int *keep, size_t n_keep);
 
+/* A connected, close-on-exec SOCK_STREAM unix socket to path; errors name
+ * what it is ("console socket", "listenerPath"). */
+int unix_connect (const char *path, const char *what, skiff_error **err);
+
 #endif

@@ -351,7 +351,7 @@ BAD_PROFILES = {
     "no-listener-path": ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": NOTIFY_MKDIR},
                          "needs linux.seccomp.listenerPath"),
     "unconnectable": ({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "@SCRATCH@/nobody.sock",
-                       "syscalls": NOTIFY_MKDIR}, "connect to listenerPath"),
+                       "syscalls": NOTIFY_MKDIR}, "connect to seccomp listenerPath"),
     "wait-killable-without-notify": ({"defaultAction": "SCMP_ACT_ALLOW",
                                       "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
                                       "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]},

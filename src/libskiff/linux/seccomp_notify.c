@@ -59,21 +59,6 @@ copy_listener (pid_t pid, const char *fd_text, skiff_error **err)
   return fd; /* pidfd_getfd sets close-on-exec */
 }
 
-static int
-connect_listener (const char *path, skiff_error **err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen (path) >= sizeof addr.sun_path)
-    return skiff_error_set (err, ENAMETOOLONG, "seccomp listenerPath `%s`", path);
-  strcpy (addr.sun_path, path);
-  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return skiff_error_set (err, errno, "seccomp: socket for listenerPath `%s`", path);
-  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-    return skiff_error_set (err, errno, "seccomp: connect to listenerPath `%s`", path);
-  return take_fd (&fd);
-}
-
 /* The whole JSON; the fd rides on the first sendmsg only (the spec's rule
  * for a state sent in several calls). */
 static int
@@ -120,7 +105,7 @@ skiff_seccomp_forward (const oci_seccomp *seccomp, pid_t pid, const char *fd_tex
   cleanup_close int listener = copy_listener (pid, fd_text, err);
   if (listener < 0)
     return -1;
-  cleanup_close int sock = connect_listener (path, err);
+  cleanup_close int sock = unix_connect (path, "seccomp listenerPath", err);
   if (sock < 0)
     return -1;
   char *fds[] = { "seccompFd" };

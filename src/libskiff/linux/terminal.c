@@ -31,16 +31,7 @@
 int
 skiff_console_socket_connect (const char *path, skiff_error **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen (path) >= sizeof addr.sun_path)
-    return skiff_error_set (err, ENAMETOOLONG, "console socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return skiff_error_set (err, errno, "create socket for console socket `%s`", path);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return skiff_error_set (err, errno, "connect to console socket `%s`", path);
-  return take_fd (&fd);
+  return unix_connect (path, "console socket", err);
 }
 
 static int
