@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linux/mounts.h"
 #include "util.h"
 
 typedef struct argv_buf
@@ -43,17 +44,6 @@ arg_flag (argv_buf *b, bool on, const char *flag)
     arg_add (b, flag);
 }
 
-static bool
-is_bind_mount (const oci_mount *m)
-{
-  if (m->type && strcmp (m->type, "bind") == 0)
-    return true;
-  for (size_t i = 0; i < m->n_options; i++)
-    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
-      return true;
-  return false;
-}
-
 /* Bind mounts come from outside the container's root, which criu cannot
  * dump: they are declared external, keyed by their destination, and given
  * their source again at restore. */
@@ -63,7 +53,7 @@ add_ext_mounts (argv_buf *b, const skiff_criu_target *t, bool restore)
   for (size_t i = 0; t->spec && i < t->spec->n_mounts; i++)
     {
       const oci_mount *m = &t->spec->mounts[i];
-      if (!is_bind_mount (m) || m->destination == NULL || m->source == NULL)
+      if (!skiff_mount_is_bind (m) || m->destination == NULL || m->source == NULL)
         continue;
       arg_add (b, "--ext-mount-map");
       if (!restore)

@@ -1,5 +1,6 @@
 #include "devices.h"
 #include "safe_path.h"
+#include "mounts.h"
 #include "util.h"
 
 #include <errno.h>
@@ -104,17 +105,6 @@ spec_has_device (const oci_spec *spec, const char *path)
   return false;
 }
 
-static bool
-is_bind (const oci_mount *m)
-{
-  if (m->type && strcmp (m->type, "bind") == 0)
-    return true;
-  for (size_t i = 0; i < m->n_options; i++)
-    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
-      return true;
-  return false;
-}
-
 /* Is something mounted at path by the config (a bind only, if asked)? Then
  * the node there is not ours: replacing it would unlink the mount's source
  * (the host's /dev/null when the host /dev is bound in). */
@@ -124,7 +114,7 @@ spec_mounts_at (const oci_spec *spec, const char *path, bool bind_only)
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       const oci_mount *m = &spec->mounts[i];
-      if (m->destination == NULL || (bind_only && !is_bind (m)))
+      if (m->destination == NULL || (bind_only && !skiff_mount_is_bind (m)))
         continue;
       cleanup_free char *dest = safe_path_clean (m->destination);
       if (strcmp (dest, path) == 0)

@@ -155,6 +155,17 @@ opts_apply_def (skiff_mount_opts *o, const opt_def *d)
     }
 }
 
+bool
+skiff_mount_is_bind (const oci_mount *m)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    return true;
+  for (size_t i = 0; i < m->n_options; i++)
+    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
+      return true;
+  return false;
+}
+
 int
 skiff_mount_opts_parse (char *const *options, size_t n, skiff_mount_opts *out, skiff_error **err)
 {

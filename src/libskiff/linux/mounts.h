@@ -27,6 +27,8 @@ typedef struct skiff_mount_opts
  * "r*" forms).  Unknown options go to data. */
 int skiff_mount_opts_parse (char *const *options, size_t n, skiff_mount_opts *out, skiff_error **err);
 void skiff_mount_opts_free (skiff_mount_opts *o);
+/* A bind mount: type "bind", or a "bind"/"rbind" option (any type). */
+bool skiff_mount_is_bind (const oci_mount *m);
 
 /* Copy the contents of the covered directory (an fd opened before the tmpfs
  * was mounted over it) into the new tmpfs (copyup.c). */
