@@ -533,19 +533,10 @@ run_setns_child (exec_job *j)
 static int
 recv_msg (int sock, skiff_sync_msg *msg, bool *eof, skiff_error **err)
 {
-  size_t cap = sizeof (uint32_t) * 2 + SKIFF_SYNC_MAX_PAYLOAD + 1;
-  cleanup_free char *buf = xmalloc (cap);
-  ssize_t r;
-  do
-    r = recv (sock, buf, cap, MSG_TRUNC);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return skiff_error_set (err, errno, "receive from the exec process");
-  *eof = r == 0;
-  if (r == 0)
-    return 0;
-  if (skiff_sync_decode (buf, (size_t)r, msg, err) < 0)
+  if (skiff_sync_recv_or_eof (sock, msg, eof, "the exec process", err) < 0)
     return -1;
+  if (*eof)
+    return 0;
   if (msg->type == SKIFF_SYNC_ERROR)
     {
       skiff_error_set (err, 0, "%s", msg->payload); /* strerror already in it */

@@ -91,20 +91,31 @@ skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error
 }
 
 int
-skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err)
+skiff_sync_recv_or_eof (int fd, skiff_sync_msg *msg, bool *eof, const char *peer, skiff_error **err)
 {
   /* One byte more than the largest valid message so oversize is detectable. */
   size_t cap = sizeof (struct wire_header) + SKIFF_SYNC_MAX_PAYLOAD + 1;
   cleanup_free char *buf = xmalloc (cap);
   ssize_t r;
+  *eof = false;
   do
     r = recv (fd, buf, cap, MSG_TRUNC);
   while (r < 0 && errno == EINTR);
   if (r < 0)
-    return skiff_error_set (err, errno, "receive from container init");
-  if (r == 0)
+    return skiff_error_set (err, errno, "receive from %s", peer);
+  *eof = r == 0;
+  return r == 0 ? 0 : skiff_sync_decode (buf, (size_t) r, msg, err);
+}
+
+int
+skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err)
+{
+  bool eof;
+  if (skiff_sync_recv_or_eof (fd, msg, &eof, "container init", err) < 0)
+    return -1;
+  if (eof)
     return skiff_error_set (err, 0, "container init exited during setup");
-  return skiff_sync_decode (buf, (size_t) r, msg, err);
+  return 0;
 }
 
 void

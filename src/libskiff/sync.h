@@ -4,6 +4,7 @@
 #ifndef SKIFF_SYNC_H
 #define SKIFF_SYNC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,9 @@ int skiff_sync_send (int fd, uint32_t type, int errnum, const char *payload, ski
 int skiff_sync_write (int fd, uint32_t type, const char *payload, skiff_error **err);
 /* Receive one message. EOF (peer gone) is an error "container init exited". */
 int skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err);
+/* The same, but EOF (every copy of the other end closed) sets *eof and is
+ * not an error; peer names the other side in errors. */
+int skiff_sync_recv_or_eof (int fd, skiff_sync_msg *msg, bool *eof, const char *peer, skiff_error **err);
 /* Decode a raw datagram (exposed for the unit test and fuzzer). */
 int skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error **err);
 /* Child side: report err to the parent (best effort). */
