@@ -339,14 +339,6 @@ emit (const skiff_record *rec, const char *type, skiff_event_fn fn, void *data, 
   return 0;
 }
 
-static uint64_t
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Poll every ~100 ms for OOM kills (a counter in the memory cgroup) and
  * the init's exit, emit stats every interval. Polling instead of v1's
  * cgroup.event_control eventfd keeps one code path for v1 and v2; 100 ms of
@@ -354,7 +346,7 @@ now_ms (void)
 static int
 events_loop (const skiff_record *rec, unsigned interval_ms, skiff_event_fn fn, void *data, skiff_error **err)
 {
-  uint64_t ooms = 0, next = now_ms () + interval_ms;
+  uint64_t ooms = 0, next = monotonic_usec () / 1000 + interval_ms;
   bool have_oom = skiff_cgroup_oom_count (rec->cgroup_path, &ooms, NULL) == 0;
   unsigned step = interval_ms < 100 ? interval_ms : 100;
   const struct timespec tick = { 0, (long)step * 1000 * 1000 };
@@ -367,7 +359,7 @@ events_loop (const skiff_record *rec, unsigned interval_ms, skiff_event_fn fn, v
             return -1;
           ooms = cur;
         }
-      if (now_ms () >= next)
+      if (monotonic_usec () / 1000 >= next)
         {
           /* The cgroup may vanish between the liveness check and the read:
            * that is the end of the stream, not an error. */

@@ -390,3 +390,11 @@ unix_connect (const char *path, const char *what, skiff_error **err)
     return skiff_error_set (err, errno, "connect to %s `%s`", what, path);
   return take_fd (&fd);
 }
+
+uint64_t
+monotonic_usec (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}

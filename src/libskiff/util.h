@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -84,5 +85,8 @@ int close_fds_from (int from, const int *keep, size_t n_keep);
 /* A connected, close-on-exec SOCK_STREAM unix socket to path; errors name
  * what it is ("console socket", "listenerPath"). */
 int unix_connect (const char *path, const char *what, skiff_error **err);
+
+/* CLOCK_MONOTONIC in microseconds, for deadlines. */
+uint64_t monotonic_usec (void);
 
 #endif

@@ -105,19 +105,11 @@ conn_open (sd_conn *c, skiff_error **err)
   return 0;
 }
 
-static uint64_t
-now_usec (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* Process bus messages until JobRemoved names c->job, or the timeout. */
 static int
 wait_job (sd_conn *c, const char *what, skiff_error **err)
 {
-  uint64_t deadline = now_usec () + JOB_TIMEOUT_USEC;
+  uint64_t deadline = monotonic_usec () + JOB_TIMEOUT_USEC;
   while (c->result == NULL)
     {
       int r = c->api.process (c->bus, NULL);
@@ -125,7 +117,7 @@ wait_job (sd_conn *c, const char *what, skiff_error **err)
         return skiff_error_set (err, -r, "systemd: %s: wait for job `%s`", what, c->job);
       if (r > 0)
         continue;
-      uint64_t now = now_usec ();
+      uint64_t now = monotonic_usec ();
       if (now >= deadline)
         return skiff_error_set (err, ETIMEDOUT, "systemd: %s: job `%s` not finished after %llu s", what, c->job,
                                 (unsigned long long) (JOB_TIMEOUT_USEC / 1000000));
