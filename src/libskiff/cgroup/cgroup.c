@@ -51,18 +51,10 @@ skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgr
   return 0;
 }
 
-static int
-check_path (const char *path, skiff_error **err)
-{
-  if (path == NULL || path[0] != '/' || strcmp (path, "/") == 0 || !skiff_cg_path_is_safe (path))
-    return skiff_error_set (err, EINVAL, "invalid cgroup path `%s`", path ? path : "(null)");
-  return 0;
-}
-
 int
 skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_error **err)
 {
-  if (check_path (path, err) < 0)
+  if (cg_check_path (path, err) < 0)
     return -1;
   cleanup_cg_host cg_host h;
   if (cg_host_load (&h, err) < 0)
@@ -91,7 +83,7 @@ int
 skiff_cgroup_enter (const char *path, const char *unit, pid_t pid, const oci_resources *resources,
                     skiff_error **err)
 {
-  if (check_path (path, err) < 0)
+  if (cg_check_path (path, err) < 0)
     return -1;
   if (unit)
     return cg_sd_enter (path, unit, pid, resources, err) < 0 ? skiff_error_wrap (err, "cgroup `%s`", path) : 0;
@@ -112,7 +104,7 @@ skiff_cgroup_update (const char *path, const char *unit, const oci_resources *re
                      const oci_resources *merged, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   /* systemd first: the files written below then hold the exact values even
    * where systemd rounds (the CPU quota). */
@@ -121,7 +113,7 @@ skiff_cgroup_update (const char *path, const char *unit, const oci_resources *re
   if (h.layout == SKIFF_CGROUP_V2)
     {
       cleanup_free char *dir = cg_join (h.unified, path);
-      if (resources && resources->n_devices > 0 && cg_v2_devices_replace (dir, merged ? merged : resources, err) < 0)
+      if (resources && resources->n_devices > 0 && cg_v2_devices (dir, merged ? merged : resources, err) < 0)
         return -1;
       return cg_v2_apply (dir, resources, true, err);
     }
@@ -151,7 +143,7 @@ int
 skiff_cgroup_pids (const char *path, pid_t **out, size_t *n, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   cleanup_free char *dir = procs_dir (&h, path);
   cleanup_free pid_t *pids = NULL;
@@ -190,7 +182,7 @@ int
 skiff_cgroup_kill_all (const char *path, int signo, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   if (signo != SIGKILL)
     return signal_pids (path, signo, err);
@@ -224,7 +216,7 @@ int
 skiff_cgroup_destroy (const char *path, const char *unit, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   /* Parents (e.g. /skiff, the slice) are left: other containers may share
    * them. With systemd, what remains after the stop job are the v1
@@ -249,7 +241,7 @@ int
 skiff_cgroup_freeze (const char *path, bool frozen, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   if (h.layout == SKIFF_CGROUP_V2)
     {

@@ -189,22 +189,6 @@ attach (int cfd, int pfd, int old_fd, const char *dir, skiff_error **err)
   return 0;
 }
 
-int
-cg_v2_devices (const char *dir, const oci_resources *r, skiff_error **err)
-{
-  /* Loading a BPF program needs CAP_SYS_ADMIN (CAP_BPF) on the host: a
-   * rootless runtime leaves devices alone (see v1_devices). */
-  if (geteuid () != 0)
-    return 0;
-  cleanup_close int pfd = policy_prog (r, err);
-  if (pfd < 0)
-    return -1;
-  cleanup_close int cfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cfd < 0)
-    return skiff_error_set (err, errno, "open `%s`", dir);
-  return attach (cfd, pfd, -1, dir, err);
-}
-
 /* Whether the program behind fd is one of ours (by name). */
 static bool
 is_ours (int fd)
@@ -294,8 +278,12 @@ swap_prog (int cfd, int pfd, const int *old, size_t n_old, const char *dir, skif
 }
 
 int
-cg_v2_devices_replace (const char *dir, const oci_resources *r, skiff_error **err)
+cg_v2_devices (const char *dir, const oci_resources *r, skiff_error **err)
 {
+  /* Loading a BPF program needs CAP_SYS_ADMIN (CAP_BPF) on the host: a
+   * rootless runtime leaves devices alone (see v1_devices). */
+  if (geteuid () != 0)
+    return 0;
   cleanup_close int pfd = policy_prog (r, err);
   if (pfd < 0)
     return -1;

@@ -1,4 +1,5 @@
 /* cgroupfs file and directory helpers shared by the v1 and v2 drivers. */
+#include "cgroup/convert.h"
 #include "cgroup/internal.h"
 
 #include <dirent.h>
@@ -20,6 +21,14 @@ cg_join (const char *mount, const char *path)
   while (*path == '/')
     path++;
   return *path ? xasprintf ("%s/%s", mount, path) : xstrdup (mount);
+}
+
+int
+cg_check_path (const char *path, skiff_error **err)
+{
+  if (path == NULL || path[0] != '/' || strcmp (path, "/") == 0 || !skiff_cg_path_is_safe (path))
+    return skiff_error_set (err, EINVAL, "invalid cgroup path `%s`", path ? path : "(null)");
+  return 0;
 }
 
 int

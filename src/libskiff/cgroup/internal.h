@@ -35,6 +35,8 @@ void cg_host_free (cg_host *h);
 #define cleanup_cg_host __attribute__ ((cleanup (cg_host_free)))
 /* The hierarchy holding controller ("memory", "name=systemd"), or NULL. */
 const cg_hier *cg_host_find (const cg_host *h, const char *controller);
+/* A container cgroup path: absolute, not "/", no "..". */
+int cg_check_path (const char *path, skiff_error **err);
 /* mount + path, the directory of cgroup path in that hierarchy. */
 char *cg_join (const char *mount, const char *path);
 
@@ -84,11 +86,10 @@ int cg_rdma (const char *dir, const oci_resources *r, skiff_error **err);
 int cg_unified_write (const char *dir, const char *key, const char *value, skiff_error **err);
 /* devices on v2 (eBPF): devices-v2.c */
 /* Attach the device policy (deny by default, r's rules, then the defaults)
- * as a BPF program. */
+ * as a BPF program, replacing the one skiff attached before (`update`: r is
+ * then the container's whole rule list) without leaving the cgroup
+ * unguarded. A non-root runtime leaves devices alone. */
 int cg_v2_devices (const char *dir, const oci_resources *r, skiff_error **err);
-/* `skiff update`: replace skiff's program on the cgroup with the policy of
- * r (the container's whole rule list), never leaving the cgroup unguarded. */
-int cg_v2_devices_replace (const char *dir, const oci_resources *r, skiff_error **err);
 /* The device policy every container gets before its own rules (runc/crun's set). */
 extern const oci_device_cgroup cg_default_devices[];
 extern const size_t cg_n_default_devices;

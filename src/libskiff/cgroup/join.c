@@ -8,14 +8,6 @@
 #include "cgroup/internal.h"
 #include "util.h"
 
-static int
-check_path (const char *path, skiff_error **err)
-{
-  if (path == NULL || path[0] != '/' || strcmp (path, "/") == 0 || !skiff_cg_path_is_safe (path))
-    return skiff_error_set (err, 0, "invalid cgroup path `%s`", path ? path : "(null)");
-  return 0;
-}
-
 /* Each hierarchy's directory must exist: a missing one means the container's
  * cgroup is gone (deleted meanwhile) or a sub-cgroup was never made, and
  * writing cgroup.procs would otherwise fail with a less helpful ENOENT. */
@@ -48,7 +40,7 @@ skiff_cgroup_join_sub (const char *path, const char *controllers, const char *su
   while (sub && *sub == '/')
     sub++;
   cleanup_free char *subpath = sub && *sub ? xasprintf ("%s/%s", path, sub) : xstrdup (path);
-  if (check_path (path, err) < 0 || check_path (subpath, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_check_path (subpath, err) < 0)
     return -1;
   cleanup_cg_host cg_host h;
   if (cg_host_load (&h, err) < 0)

@@ -581,19 +581,11 @@ stats_v2 (const stats_ctx *s)
   j_hugetlb (g, s->unified, true);
 }
 
-static int
-stats_check_path (const char *path, skiff_error **err)
-{
-  if (path == NULL || path[0] != '/' || strcmp (path, "/") == 0 || !skiff_cg_path_is_safe (path))
-    return skiff_error_set (err, EINVAL, "invalid cgroup path `%s`", path ? path : "(null)");
-  return 0;
-}
-
 int
 skiff_cgroup_stats (const char *path, yajl_gen g, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (stats_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   stats_ctx s = { .g = g, .h = &h, .path = path, .unified = h.unified ? cg_join (h.unified, path) : NULL };
   cleanup_free char *unified = s.unified;
@@ -622,7 +614,7 @@ bool
 skiff_cgroup_is_frozen (const char *path)
 {
   cleanup_cg_host cg_host h;
-  if (stats_check_path (path, NULL) < 0 || cg_host_load (&h, NULL) < 0)
+  if (cg_check_path (path, NULL) < 0 || cg_host_load (&h, NULL) < 0)
     return false;
   cleanup_free char *s = NULL;
   if (h.layout == SKIFF_CGROUP_V2)
@@ -644,7 +636,7 @@ int
 skiff_cgroup_oom_count (const char *path, uint64_t *out, skiff_error **err)
 {
   cleanup_cg_host cg_host h;
-  if (stats_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
     return -1;
   cleanup_free char *s = NULL;
   cleanup_free char *dir = NULL;
