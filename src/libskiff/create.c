@@ -84,7 +84,7 @@ job_release (create_job *j)
  * The init is our child: reap it, then delete does the rest (whatever is
  * left in the cgroup, the cgroup, the state dir) the one way it is done. */
 static void
-job_abort (create_job *j, const skiff_create_opts *o)
+job_abort (create_job *j)
 {
   if (j->pid > 0)
     {
@@ -92,8 +92,8 @@ job_abort (create_job *j, const skiff_create_opts *o)
       while (waitpid (j->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (skiff_destroy_record (j->rootfd, j->rec, NULL) == 0 && o->pid_file)
-    unlink (o->pid_file);
+  /* The pid file is the last step of create: nothing of ours to remove. */
+  skiff_destroy_record (j->rootfd, j->rec, NULL);
 }
 /* Parts of the runtime-spec this build does not act on yet: refuse them
  * instead of starting a container that silently lacks them. */
@@ -232,7 +232,8 @@ spawn_init (create_job *j, const skiff_create_opts *o, skiff_error **err)
   bool cloned_into;
   pid_t pid = skiff_cgroup_entry_clone (&j->cgroup, clone_flags, &cloned_into);
   if (pid < 0)
-    return skiff_error_set (err, errno, "clone container init (flags 0x%x)", (unsigned) clone_flags);
+    return skiff_error_set (err, errno, "container `%s`: clone the init (flags 0x%x)", o->id,
+                            (unsigned) clone_flags);
   if (pid == 0)
     {
       close (j->sock[0]);
@@ -476,7 +477,7 @@ skiff_create_internal (const skiff_context *ctx, const skiff_create_opts *o, pid
       if (r < 0 && j.pid > 0)
         prefer_init_error (&j, err);
       if (r < 0 && j.rec)
-        job_abort (&j, o);
+        job_abort (&j);
     }
   if (r == 0 && init_pid)
     *init_pid = j.pid;

@@ -612,8 +612,7 @@ join_cgroups (const exec_job *j, bool cloned_into, skiff_error **err)
 static int
 forward_listener (exec_job *j, const char *fd_text, skiff_error **err)
 {
-  if (j->rec->state == NULL)
-    return skiff_error_set (err, 0, "container `%s` has no state", j->id);
+  /* open_container admitted only created/running/paused: state is set. */
   oci_state st = *j->rec->state;
   st.status = (char *)skiff_record_status (j->rec);
   if (skiff_seccomp_forward (j->spec->linux_->seccomp, j->payload, fd_text, &st, err) < 0)

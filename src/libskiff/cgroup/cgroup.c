@@ -51,30 +51,39 @@ skiff_cgroup_path_for (const oci_linux *linux_, const char *id, bool systemd_cgr
   return 0;
 }
 
-int
-skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_error **err)
+/* Create path and apply resources, recording in c the directories made
+ * (the caller undoes or forgets them); on error c is already undone. */
+static int
+create_recorded (const cg_host *h, const char *path, const oci_resources *resources, cg_created *c,
+                 skiff_error **err)
 {
-  if (cg_check_path (path, err) < 0)
-    return -1;
-  cleanup_cg_host cg_host h;
-  if (cg_host_load (&h, err) < 0)
-    return -1;
-  cg_created c = { 0 };
   int r;
-  if (h.layout == SKIFF_CGROUP_V2)
+  if (h->layout == SKIFF_CGROUP_V2)
     {
-      cleanup_free char *dir = cg_join (h.unified, path);
-      r = cg_v2_prepare (h.unified, path, &c, err);
+      cleanup_free char *dir = cg_join (h->unified, path);
+      r = cg_v2_prepare (h->unified, path, c, err);
       if (r == 0)
         r = cg_v2_apply (dir, resources, false, err);
     }
   else
-    r = cg_v1_create (&h, path, resources, &c, err);
+    r = cg_v1_create (h, path, resources, c, err);
   if (r < 0)
     {
-      cg_created_undo (&c);
+      cg_created_undo (c);
       return skiff_error_wrap (err, "cgroup `%s`", path);
     }
+  return 0;
+}
+
+int
+skiff_cgroup_create (const char *path, const oci_resources *resources, skiff_error **err)
+{
+  cleanup_cg_host cg_host h;
+  if (cg_check_path (path, err) < 0 || cg_host_load (&h, err) < 0)
+    return -1;
+  cg_created c = { 0 };
+  if (create_recorded (&h, path, resources, &c, err) < 0)
+    return -1;
   cg_created_free (&c);
   return 0;
 }
@@ -87,15 +96,20 @@ skiff_cgroup_enter (const char *path, const char *unit, pid_t pid, const oci_res
     return -1;
   if (unit)
     return cg_sd_enter (path, unit, pid, resources, err) < 0 ? skiff_error_wrap (err, "cgroup `%s`", path) : 0;
-  /* Limits first, so the process never runs unconstrained in the cgroup. */
-  if (skiff_cgroup_create (path, resources, err) < 0)
-    return -1;
   cleanup_cg_host cg_host h;
-  if (cg_host_load (&h, err) < 0 || cg_move_pid (&h, path, pid, err) < 0)
+  if (cg_host_load (&h, err) < 0)
+    return -1;
+  /* Limits first, so the process never runs unconstrained in the cgroup. */
+  cg_created c = { 0 };
+  if (create_recorded (&h, path, resources, &c, err) < 0)
+    return -1;
+  if (cg_move_pid (&h, path, pid, err) < 0)
     {
-      skiff_cgroup_destroy (path, NULL, NULL);
+      /* Only what was made here goes: a cgroupsPath that existed stays. */
+      cg_created_undo (&c);
       return skiff_error_wrap (err, "cgroup `%s`", path);
     }
+  cg_created_free (&c);
   return 0;
 }
 
@@ -170,7 +184,7 @@ signal_pids (const char *path, int signo, skiff_error **err)
     return -1;
   for (size_t i = 0; i < n; i++)
     if (kill (pids[i], signo) < 0 && errno != ESRCH)
-      return skiff_error_set (err, errno, "kill %d", (int) pids[i]);
+      return skiff_error_set (err, errno, "kill %d in cgroup `%s`", (int) pids[i], path);
   return 0;
 }
 

@@ -67,6 +67,9 @@ int cg_v1_create (const cg_host *h, const char *path, const oci_resources *r, cg
 /* Move pid into path in every hierarchy (v1, v2 or both); on failure pid is
  * put back at each hierarchy's root. */
 int cg_move_pid (const cg_host *h, const char *path, pid_t pid, skiff_error **err);
+/* Put pid back at the root of every hierarchy (best effort), so the
+ * directories it sat in can be removed. */
+void cg_evict_pid (const cg_host *h, pid_t pid);
 int cg_v1_freeze (const cg_host *h, const char *path, bool frozen, skiff_error **err);
 
 /* v2.c: mount is the cgroup2 mount point (full v2 or hybrid unified). */

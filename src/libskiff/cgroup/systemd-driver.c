@@ -62,10 +62,7 @@ fill_cgroup (const cg_host *h, const char *path, pid_t pid, const oci_resources 
 static void
 undo_enter (const cg_host *h, const char *unit, pid_t pid, cg_created *c)
 {
-  for (size_t i = 0; i < h->n_v1; i++)
-    cg_write_pid (h->v1[i].mount, pid, NULL);
-  if (h->unified)
-    cg_write_pid (h->unified, pid, NULL);
+  cg_evict_pid (h, pid);
   cg_created_undo (c);
   skiff_sd_stop_unit (unit, NULL);
 }

@@ -66,8 +66,8 @@ v1_create (const cg_host *h, const char *path, cg_created *c, skiff_error **err)
 /* When moving pid fails half-way it already sits in some of the new
  * directories, which then cannot be removed: move it to each hierarchy root
  * (the caller kills it anyway when create fails). */
-static void
-evict (const cg_host *h, pid_t pid)
+void
+cg_evict_pid (const cg_host *h, pid_t pid)
 {
   for (size_t i = 0; i < h->n_v1; i++)
     cg_write_pid (h->v1[i].mount, pid, NULL);
@@ -104,7 +104,7 @@ cg_move_pid (const cg_host *h, const char *path, pid_t pid, skiff_error **err)
     }
   return 0;
 fail:
-  evict (h, pid);
+  cg_evict_pid (h, pid);
   return -1;
 }
 
