@@ -332,13 +332,6 @@ plan_namespaces (exec_job *j, skiff_error **err)
 
 /* ---- setns child and payload (never return) ----------------------------- */
 
-static __attribute__ ((noreturn)) void
-child_fail (int sock, skiff_error *err)
-{
-  skiff_sync_send_error (sock, err);
-  _exit (1);
-}
-
 /* Kernels before 5.8 take only namespace fds in setns. Open them all first
  * (after a user namespace, /proc of the host may no longer be ours), then
  * check through the pidfd that the init still lives: its pid was not reused
@@ -385,19 +378,6 @@ join_namespaces (const exec_job *j, skiff_error **err)
   return join_by_fds (j, err);
 }
 
-/* Wait until the runtime has put us into the container's cgroup. */
-static int
-wait_go (int sock, skiff_error **err)
-{
-  skiff_sync_msg msg = { 0 };
-  if (skiff_sync_recv (sock, &msg, err) < 0)
-    return -1;
-  skiff_sync_msg_clear (&msg);
-  if (msg.type != SKIFF_SYNC_GO)
-    return skiff_error_set (err, EPROTO, "unexpected message %u from the runtime", msg.type);
-  return 0;
-}
-
 /* A pty of the container's own devpts instance (the mount namespace is
  * already the container's, so /dev/pts/ptmx is its ptmx). The master goes
  * to the console socket, the slave becomes our stdio and controlling tty. */
@@ -431,34 +411,15 @@ setup_tty (int console_fd, const oci_console_size *size, skiff_error **err)
   return skiff_terminal_attach_stdio (slave, err);
 }
 
-/* Only 0-2 and the preserved fds reach the payload; our own two (socket,
- * console) are close-on-exec and needed until execve. */
-static int
-prune_fds (const exec_job *j, skiff_error **err)
-{
-  int n = j->opts->preserve_fds;
-  for (int fd = 3; fd < 3 + n; fd++)
-    {
-      if (fd == j->sock[1] || fd == j->console_fd)
-        continue;
-      int fl = fcntl (fd, F_GETFD);
-      if (fl >= 0 && fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-        return skiff_error_set (err, errno, "preserve fd %d", fd);
-    }
-  int keep[2] = { j->sock[1], j->console_fd };
-  int r = close_fds_from (3 + n, keep, 2);
-  if (r < 0)
-    return skiff_error_set (err, -r, "close inherited fds");
-  return 0;
-}
-
 /* The container init's sequence (init.c, SECURITY.md): seccomp before the
  * credentials drop CAP_SYS_ADMIN unless no_new_privs, then it goes last. */
 static int
 prepare_payload (const exec_job *j, bool nnp, char ***env, char **path, skiff_error **err)
 {
   const oci_process *p = j->spec->process;
-  if (prune_fds (j, err) < 0)
+  /* Ours (socket, console) stay close-on-exec until execve. */
+  const int own[] = { j->sock[1], j->console_fd };
+  if (skiff_payload_pass_fds (j->opts->preserve_fds, own, 2, err) < 0)
     return -1;
   if (p->terminal.value && setup_tty (j->console_fd, p->console_size, err) < 0)
     return -1;
@@ -482,14 +443,14 @@ run_payload (const exec_job *j)
   char *path = NULL;
   const oci_cpu_affinity *aff = p->exec_cpu_affinity;
   /* GO: we are in the container's cgroup now. */
-  if (wait_go (j->sock[1], &err) < 0
+  if (skiff_sync_wait_go (j->sock[1], NULL, &err) < 0
       || (aff && skiff_cpu_affinity_apply (aff->final, "execCPUAffinity.final", &err) < 0)
       || prepare_payload (j, nnp, &env, &path, &err) < 0)
-    child_fail (j->sock[1], err);
+    skiff_sync_fail (j->sock[1], err);
   skiff_payload_reset_signals ();
   execve (path, skiff_payload_argv (p), env);
   skiff_error_set (&err, errno, "exec `%s`", path);
-  child_fail (j->sock[1], err);
+  skiff_sync_fail (j->sock[1], err);
 }
 
 static __attribute__ ((noreturn)) void
@@ -506,12 +467,12 @@ run_setns_child (exec_job *j)
    * cgroup namespace. The payload inherits it. */
   if ((aff && skiff_cpu_affinity_apply (aff->initial, "execCPUAffinity.initial", &err) < 0)
       || skiff_cgroup_entry_join_self (&j->cgroup, &err) < 0 || join_namespaces (j, &err) < 0)
-    child_fail (j->sock[1], err);
+    skiff_sync_fail (j->sock[1], err);
   pid_t pid = fork ();
   if (pid < 0)
     {
       skiff_error_set (&err, errno, "fork the exec process");
-      child_fail (j->sock[1], err);
+      skiff_sync_fail (j->sock[1], err);
     }
   if (pid == 0)
     run_payload (j);

@@ -21,35 +21,10 @@
 #include "sync.h"
 #include "util.h"
 
-static __attribute__ ((noreturn)) void
-init_fail (const skiff_init_args *a, skiff_error *err)
-{
-  skiff_sync_send_error (a->sync_fd, err);
-  _exit (1);
-}
-
 static bool
 has_ns (const skiff_init_args *a, int flag)
 {
   return ((a->ns->new_flags | a->ns->join_flags) & flag) != 0;
-}
-
-/* Namespaces first: user (so the rest are owned by it), then the others. */
-static int
-wait_go (const skiff_init_args *a, char **payload, skiff_error **err)
-{
-  skiff_sync_msg msg = { 0 };
-  if (skiff_sync_recv (a->sync_fd, &msg, err) < 0)
-    return -1;
-  if (msg.type != SKIFF_SYNC_GO)
-    {
-      skiff_sync_msg_clear (&msg);
-      return skiff_error_set (err, EPROTO, "unexpected message %u from runtime", msg.type);
-    }
-  if (payload)
-    *payload = take_ptr (&msg.payload);
-  skiff_sync_msg_clear (&msg);
-  return 0;
 }
 
 /* execCPUAffinity.initial holds until we are in the container's cgroup,
@@ -73,7 +48,7 @@ enter_cgroup (const skiff_init_args *a, skiff_error **err)
 static int
 enter_namespaces (const skiff_init_args *a, char **state_json, skiff_error **err)
 {
-  if (wait_go (a, state_json, err) < 0)
+  if (skiff_sync_wait_go (a->sync_fd, state_json, err) < 0)
     return -1;
   if (a->dumpable_until_go)
     prctl (PR_SET_DUMPABLE, 0);
@@ -142,7 +117,7 @@ run_create_hooks (void *data, skiff_error **err)
     {
       if (skiff_sync_send (h->a->sync_fd, SKIFF_SYNC_HOOKS, 0, NULL, err) < 0)
         return -1;
-      if (wait_go (h->a, NULL, err) < 0)
+      if (skiff_sync_wait_go (h->a->sync_fd, NULL, err) < 0)
         return -1;
     }
   return skiff_hooks_run (h->a->spec, SKIFF_HOOK_CREATE_CONTAINER, h->state_json, err);
@@ -202,27 +177,6 @@ prepare_process (const skiff_init_args *a, bool nnp, skiff_error **err)
                                 a->sync_fd, err);
 }
 
-/* Only the preserved fds and 0-2 reach the payload. */
-static int
-pass_fds (const skiff_init_args *a, skiff_error **err)
-{
-  for (int fd = 3; fd < 3 + a->n_extra_fds; fd++)
-    {
-      if (fd == a->sync_fd || fd == a->fifo_fd || fd == a->console_fd)
-        continue;
-      int fl = fcntl (fd, F_GETFD);
-      if (fl >= 0 && fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-        return skiff_error_set (err, errno, "preserve fd %d", fd);
-    }
-  int keep[2] = { a->sync_fd, a->fifo_fd };
-  /* Close everything else now that setup no longer needs it; the two fds we
-   * still use are close-on-exec. */
-  int r = close_fds_from (3 + a->n_extra_fds, keep, 2);
-  if (r < 0)
-    return skiff_error_set (err, -r, "close inherited fds");
-  return 0;
-}
-
 static void
 wait_for_start (const skiff_init_args *a)
 {
@@ -255,16 +209,22 @@ skiff_init_run (const skiff_init_args *a)
   cleanup_free char *state_json = NULL;
   if (enter_cgroup (a, &err) < 0 || enter_namespaces (a, &state_json, &err) < 0 || set_names (a, &err) < 0
       || build_rootfs (a, state_json, &err) < 0)
-    init_fail (a, err);
+    skiff_sync_fail (a->sync_fd, err);
   char **env = skiff_payload_env (p, a->listen_fds);
   cleanup_free char *path = NULL;
   /* A listener must reach the runtime before READY (create returns then),
    * so with no_new_privs the filter cannot wait for start: it is loaded
    * here, as runc does, and the startContainer hooks run under it. */
   bool late = !skiff_seccomp_prog_has_listener (a->seccomp);
+  /* The console socket has done its work (build_rootfs); sync and fifo are
+   * still needed, close-on-exec. */
+  if (a->console_fd >= 0)
+    close (a->console_fd);
+  const int own[] = { a->sync_fd, a->fifo_fd };
   if (prepare_process (a, nnp, &err) < 0 || skiff_exec_path_find (p, &path, &err) < 0
-      || pass_fds (a, &err) < 0 || (!late && skiff_payload_lockdown (p, a->seccomp, nnp, a->sync_fd, &err) < 0))
-    init_fail (a, err);
+      || skiff_payload_pass_fds (a->n_extra_fds, own, 2, &err) < 0
+      || (!late && skiff_payload_lockdown (p, a->seccomp, nnp, a->sync_fd, &err) < 0))
+    skiff_sync_fail (a->sync_fd, err);
 
   prctl (PR_SET_PDEATHSIG, 0);
   if (skiff_sync_send (a->sync_fd, SKIFF_SYNC_READY, 0, NULL, &err) < 0)

@@ -196,3 +196,23 @@ skiff_pid_file_write (const char *file, pid_t pid, skiff_error **err)
     return skiff_error_wrap (err, "write pid file `%s`", file);
   return 0;
 }
+
+int
+skiff_payload_pass_fds (int n_extra, const int *own, size_t n_own, skiff_error **err)
+{
+  for (int fd = 3; fd < 3 + n_extra; fd++)
+    {
+      bool mine = false;
+      for (size_t i = 0; i < n_own; i++)
+        mine = mine || own[i] == fd;
+      int fl = mine ? -1 : fcntl (fd, F_GETFD);
+      if (fl >= 0 && fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+        return skiff_error_set (err, errno, "preserve fd %d", fd);
+    }
+  /* Everything else goes now that setup no longer needs it; our own fds are
+   * close-on-exec. */
+  int r = close_fds_from (3 + n_extra, own, n_own);
+  if (r < 0)
+    return skiff_error_set (err, -r, "close inherited fds");
+  return 0;
+}

@@ -55,4 +55,9 @@ int skiff_forward_signals_wait (int sfd, pid_t pid, int *exit_status, skiff_erro
 /* Write pid (no newline, as runc) to path atomically. */
 int skiff_pid_file_write (const char *path, pid_t pid, skiff_error **err);
 
+/* Only 0-2 and fds 3 .. 3+n_extra-1 reach the payload: those lose
+ * close-on-exec, all others are closed, except our own (own[], which stay
+ * close-on-exec until execve). */
+int skiff_payload_pass_fds (int n_extra, const int *own, size_t n_own, skiff_error **err);
+
 #endif

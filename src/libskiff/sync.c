@@ -126,7 +126,23 @@ skiff_sync_msg_clear (skiff_sync_msg *msg)
 }
 
 void
-skiff_sync_send_error (int fd, const skiff_error *e)
+skiff_sync_fail (int fd, const skiff_error *e)
 {
   skiff_sync_send (fd, SKIFF_SYNC_ERROR, e ? e->errnum : 0, e ? e->msg : "unknown error", NULL);
+  _exit (1);
+}
+
+int
+skiff_sync_wait_go (int fd, char **payload, skiff_error **err)
+{
+  skiff_sync_msg msg = { 0 };
+  if (skiff_sync_recv (fd, &msg, err) < 0)
+    return -1;
+  uint32_t type = msg.type;
+  if (type == SKIFF_SYNC_GO && payload)
+    *payload = take_ptr (&msg.payload);
+  skiff_sync_msg_clear (&msg);
+  if (type != SKIFF_SYNC_GO)
+    return skiff_error_set (err, EPROTO, "unexpected message %u from the runtime", type);
+  return 0;
 }

@@ -42,7 +42,10 @@ int skiff_sync_recv (int fd, skiff_sync_msg *msg, skiff_error **err);
 int skiff_sync_recv_or_eof (int fd, skiff_sync_msg *msg, bool *eof, const char *peer, skiff_error **err);
 /* Decode a raw datagram (exposed for the unit test and fuzzer). */
 int skiff_sync_decode (const void *buf, size_t len, skiff_sync_msg *msg, skiff_error **err);
-/* Child side: report err to the parent (best effort). */
-void skiff_sync_send_error (int fd, const skiff_error *err);
+/* Child side: report err to the parent (best effort) and _exit(1). */
+__attribute__ ((noreturn)) void skiff_sync_fail (int fd, const skiff_error *err);
+/* Child side: wait for GO; its payload (if any, and payload not NULL) is
+ * handed over. Any other message is a protocol error. */
+int skiff_sync_wait_go (int fd, char **payload, skiff_error **err);
 
 #endif

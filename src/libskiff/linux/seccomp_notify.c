@@ -30,13 +30,8 @@ skiff_seccomp_handover (int sync_fd, int listener, skiff_error **err)
   if (skiff_sync_write (sync_fd, SKIFF_SYNC_SECCOMP, text, err) < 0)
     return skiff_error_wrap (err, "seccomp: hand over the listener");
   /* Keep our copy until the runtime has taken its own: GO says it has. */
-  skiff_sync_msg msg = { 0 };
-  if (skiff_sync_recv (sync_fd, &msg, err) < 0)
+  if (skiff_sync_wait_go (sync_fd, NULL, err) < 0)
     return skiff_error_wrap (err, "seccomp: wait for the listener to be passed on");
-  uint32_t type = msg.type;
-  skiff_sync_msg_clear (&msg);
-  if (type != SKIFF_SYNC_GO)
-    return skiff_error_set (err, EPROTO, "seccomp: unexpected message %u from the runtime", type);
   return 0;
 }
 
