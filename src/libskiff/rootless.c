@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linux/mounts.h"
 #include "util.h"
 
 static bool
@@ -53,9 +54,11 @@ check_idmapped_mounts (const oci_spec *s, skiff_error **err)
   for (size_t i = 0; i < s->n_mounts; i++)
     {
       const oci_mount *m = &s->mounts[i];
-      bool idmap = m->n_uid_mappings || m->n_gid_mappings;
-      for (size_t j = 0; j < m->n_options && !idmap; j++)
-        idmap = strcmp (m->options[j], "idmap") == 0 || strcmp (m->options[j], "ridmap") == 0;
+      skiff_mount_opts o;
+      if (skiff_mount_opts_parse (m->options, m->n_options, &o, err) < 0)
+        return skiff_error_wrap (err, "mounts: destination %s", m->destination ? m->destination : "");
+      bool idmap = skiff_mount_is_idmapped (m, &o);
+      skiff_mount_opts_free (&o);
       if (idmap)
         return skiff_error_set (err, 0,
                                 "mounts: destination %s: idmapped mounts need CAP_SYS_ADMIN in the host user "
