@@ -81,9 +81,7 @@ mask_dir (int target, const char *path, const char *label, skiff_error **err)
         return skiff_error_wrap (err, "linux.mountLabel `%s`", label);
       return -1;
     }
-  if (syscall (SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
-  return 0;
+  return mount_move_fd (mnt, "empty tmpfs", target, path, err);
 }
 
 /* State between prepare (before pivot_root) and apply (after). One detached
@@ -99,19 +97,11 @@ static struct
 } mask_state = { -1, -1, false };
 
 static int
-move_mount_fd (int from, int target, const char *path, skiff_error **err)
-{
-  if (syscall (SYS_move_mount, from, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return skiff_error_set (err, errno, "mask `%s`: move_mount", path);
-  return 0;
-}
-
-static int
 attach_devnull (int rootfd, int target, const char *path, skiff_error **err)
 {
   if (mask_state.template >= 0)
     {
-      int r = move_mount_fd (mask_state.template, target, path, err);
+      int r = mount_move_fd (mask_state.template, "host /dev/null", target, path, err);
       close (mask_state.template);
       mask_state.template = -1;
       return r;
@@ -122,7 +112,7 @@ attach_devnull (int rootfd, int target, const char *path, skiff_error **err)
                                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
       if (clone < 0)
         return skiff_error_set (err, errno, "mask `%s`: clone the masking /dev/null", path);
-      return move_mount_fd (clone, target, path, err);
+      return mount_move_fd (clone, "host /dev/null", target, path, err);
     }
   /* No open_tree(2) (Linux < 5.2, or filtered): our own /dev/null, created
    * by skiff_devices_setup, not followed if it is a symlink and checked to

@@ -177,7 +177,5 @@ skiff_idmap_mount_attach (int tree, int rootfd, const char *rootpath, const char
     return skiff_error_wrap (err, "mount destination %s", dest);
   if (skiff_mount_check_dest (target, rootpath, dest, "bind", err) < 0)
     return -1;
-  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return skiff_error_set (err, errno, "mount destination %s: move_mount of the idmapped source", dest);
-  return 0;
+  return mount_move_fd (tree, "the idmapped source", target, dest, err);
 }

@@ -356,18 +356,21 @@ safe_path_in_root (int fd, const char *rootpath, char **out, skiff_error **err)
 /* ---- mounting through fds ---- */
 
 int
+mount_move_fd (int tree, const char *src_name, int targetfd, const char *dst_name, skiff_error **err)
+{
+  if (syscall (SYS_move_mount, tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return skiff_error_set (err, errno, "move_mount `%s` on `%s`", src_name, dst_name);
+  return 0;
+}
+
+int
 mount_bind_fd (int srcfd, const char *src_name, int targetfd, const char *dst_name, bool recursive,
                skiff_error **err)
 {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
   cleanup_close int tree = (int)syscall (SYS_open_tree, srcfd, "", flags | (recursive ? AT_RECURSIVE : 0));
   if (tree >= 0)
-    {
-      if (syscall (SYS_move_mount, tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-          < 0)
-        return skiff_error_set (err, errno, "move_mount `%s` on `%s`", src_name, dst_name);
-      return 0;
-    }
+    return mount_move_fd (tree, src_name, targetfd, dst_name, err);
   if (errno != ENOSYS && errno != EPERM) /* EPERM: filtered by seccomp */
     return skiff_error_set (err, errno, "open_tree `%s`", src_name);
   /* Linux < 5.2 or open_tree filtered: the magic links of /proc/self/fd

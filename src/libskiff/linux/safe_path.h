@@ -40,6 +40,9 @@ const char *safe_path_proc_fd (int fd, char *buf, size_t len);
 /* /proc/self/fd is on procfs (checked before every mount made through it). */
 int safe_path_check_proc_fd (skiff_error **err);
 
+/* Attach the detached mount tree (open_tree/fsmount fd) onto targetfd with
+ * move_mount(2). Names are for the error message only. */
+int mount_move_fd (int tree, const char *src_name, int targetfd, const char *dst_name, skiff_error **err);
 /* Bind (recursive when `recursive`) the object behind srcfd onto targetfd:
  * open_tree(OPEN_TREE_CLONE)+move_mount, or mount(MS_BIND) on the
  * /proc/self/fd paths when the new mount API is ENOSYS.  Names are for the
