@@ -159,8 +159,12 @@ class Agent:
         buf = bytearray(struct.calcsize(NOTIF_FMT))
         try:
             fcntl.ioctl(fd, NOTIF_RECV, buf, True)
-        except OSError as e:  # ENOENT: the caller went away meanwhile
-            self.errors.append("recv: %s" % e)
+        except OSError as e:
+            # ENOENT: the notification was withdrawn before we took it, the
+            # caller died or a signal interrupted its call (a shell's
+            # SIGCHLD does): seccomp_unotify(2), not a failure of ours.
+            if e.errno != errno.ENOENT:
+                self.errors.append("recv: %s" % e)
             return
         nid, pid, _, nr = struct.unpack_from(NOTIF_FMT, buf)[:4]
         self.notifs.append((nr, pid))
